@@ -1,0 +1,56 @@
+"""Connect the station's settings and tables to the `audio` package's speech pipeline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from audio.engines import build_engines
+from audio.mastering import MasteringSpec
+from audio.normalize import normalize
+from audio.speech import Rendered, SpeechRenderer
+from playlists.models import Rendering
+from playlists.settings import Settings
+
+
+def mastering_spec(settings: Settings) -> MasteringSpec:
+    """Return the station's loudness targets."""
+    return MasteringSpec(
+        target_lufs=settings.loudness_target_lufs, true_peak_db=settings.true_peak_db
+    )
+
+
+def make_renderer(settings: Settings, engines: tuple[str, ...] | None = None) -> SpeechRenderer:
+    """Build the speech renderer with the station's engine order, cache and loudness."""
+    return SpeechRenderer(
+        cache_dir=settings.media_dir / "tts",
+        engines=build_engines(
+            engines or settings.tts_engines, gtts_timeout_s=settings.gtts_timeout_s
+        ),
+        spec=mastering_spec(settings),
+        normalizer=normalize,
+    )
+
+
+def store_rendering(session: Session, rendered: Rendered, *, media_dir: Path) -> Rendering:
+    """Record a rendering, reusing the row when the same audio was stored before."""
+    existing = session.scalar(select(Rendering).where(Rendering.sha256 == rendered.sha256))
+    if existing is not None:
+        return existing
+    rendering = Rendering(
+        sha256=rendered.sha256,
+        file=str(rendered.path.resolve().relative_to(media_dir.resolve())),
+        engine=rendered.engine,
+        voice=rendered.voice,
+        speed=rendered.speed,
+        spoken_text=rendered.spoken_text,
+        duration_s=rendered.duration_s,
+        loudness_lufs=rendered.loudness_lufs,
+        true_peak_db=rendered.true_peak_db,
+        fallback=rendered.fallback,
+    )
+    session.add(rendering)
+    session.flush()
+    return rendering
