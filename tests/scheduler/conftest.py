@@ -1,0 +1,26 @@
+"""Tiny real audio for playout tests, generated with ffmpeg."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture
+def tone(tmp_path: Path) -> Callable[[float, int], Path]:
+    """Return a maker of mono 44.1 kHz MP3 tones of a given length and pitch."""
+
+    def make(seconds: float, hz: int = 440) -> Path:
+        path = tmp_path / f"tone-{hz}-{seconds}.mp3"
+        subprocess.run(
+            ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi",
+             "-i", f"sine=frequency={hz}:duration={seconds}:sample_rate=44100",
+             "-ac", "1", "-c:a", "libmp3lame", "-b:a", "128k", str(path)],
+            check=True,
+        )  # fmt: skip
+        return path
+
+    return make

@@ -1,0 +1,123 @@
+"""Playout on real outputs: real decoding, real pacing, measured starts and ends."""
+
+from __future__ import annotations
+
+import json
+import wave
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+from audio.ffmpeg import probe
+from playlists.models import AirSource, AirStatus
+from scheduler.clock import SystemClock
+from scheduler.outputs.device import DeviceOutput, has_sound_card
+from scheduler.outputs.filesink import FileSink
+from scheduler.playout import PlayResult, Program, ProgramItem, play_program, prepare
+
+Tone = Callable[[float, int], Path]
+
+
+def item(path: Path, title: str, seconds: float) -> ProgramItem:
+    return ProgramItem(
+        bulletin_id=1, title=title, topic_name="Khác", rendering_sha256="x" * 64, path=path,
+        duration_s=seconds, scheduled_start=None,
+    )  # fmt: skip
+
+
+def program(items: list[ProgramItem], *, lead_s: float = 0.3, length_s: float = 30) -> Program:
+    start = SystemClock().now() + timedelta(seconds=lead_s)
+    return Program(
+        zone_id=1, zone_name="Cụm 1", slot_id=1, slot_name="Sáng", start=start,
+        end=start + timedelta(seconds=length_s), items=tuple(items), source=AirSource.MANUAL,
+        label="2026-03-03/053000_cum-1_sang",
+    )  # fmt: skip
+
+
+def wav_seconds(path: Path) -> float:
+    with wave.open(str(path)) as wav:
+        return wav.getnframes() / wav.getframerate()
+
+
+def test_file_sink_airs_items_back_to_back_in_real_time(tmp_path: Path, tone: Tone) -> None:
+    prog = program([item(tone(1.0, 440), "Một", 1.0), item(tone(0.5, 660), "Hai", 0.5)])
+    reported: list[PlayResult] = []
+    sink = FileSink(tmp_path / "aired", SystemClock())
+
+    results = play_program(
+        prog, prepare(prog, sample_rate=44100), output=sink, clock=SystemClock(),
+        report=reported.append,
+    )  # fmt: skip
+
+    assert reported == results
+    assert [r.status for r in results] == [AirStatus.PLAYED, AirStatus.PLAYED]
+    first, second = results
+    assert first.actual_start is not None and first.actual_end is not None
+    assert second.actual_start is not None and second.actual_end is not None
+    assert first.actual_start >= prog.start, "never airs before the scheduled instant"
+    # Real-time pacing: an item cannot finish sooner than it lasts.
+    assert (first.actual_end - first.actual_start).total_seconds() >= 0.99
+    assert (second.actual_end - second.actual_start).total_seconds() >= 0.49
+    assert second.actual_start >= first.actual_end
+    aired = tmp_path / "aired" / f"{prog.label}.wav"
+    assert abs(wav_seconds(aired) - 1.5) < 0.01
+    sheet = [
+        json.loads(line) for line in aired.with_suffix(".timings.jsonl").read_text().splitlines()
+    ]
+    assert [row["title"] for row in sheet] == ["Một", "Hai"]
+
+
+def test_item_that_would_overrun_the_slot_is_missed_not_cut(tmp_path: Path, tone: Tone) -> None:
+    prog = program(
+        [item(tone(0.5, 440), "Vừa", 0.5), item(tone(3.0, 440), "Quá dài", 3.0)], length_s=1.0
+    )
+    results = play_program(
+        prog, prepare(prog, sample_rate=44100), output=FileSink(tmp_path, SystemClock()),
+        clock=SystemClock(), report=lambda r: None,
+    )  # fmt: skip
+    assert [r.status for r in results] == [AirStatus.PLAYED, AirStatus.MISSED]
+    assert "Hết thời lượng" in results[1].reason
+    assert results[1].actual_start is None
+
+
+def test_missing_file_is_logged_failed_and_the_slot_goes_on(tmp_path: Path, tone: Tone) -> None:
+    prog = program([item(tmp_path / "gone.mp3", "Mất tệp", 1.0), item(tone(0.3, 440), "Còn", 0.3)])
+    results = play_program(
+        prog, prepare(prog, sample_rate=44100), output=FileSink(tmp_path, SystemClock()),
+        clock=SystemClock(), report=lambda r: None,
+    )  # fmt: skip
+    assert [r.status for r in results] == [AirStatus.FAILED, AirStatus.PLAYED]
+    assert results[0].reason
+
+
+def test_device_output_pipes_through_a_real_ffmpeg(tmp_path: Path, tone: Tone) -> None:
+    target = tmp_path / "device.wav"
+    prog = program([item(tone(0.6, 440), "Qua ffmpeg", 0.6)])
+    output = DeviceOutput(f"wav:{target}", SystemClock())
+    results = play_program(
+        prog, prepare(prog, sample_rate=44100), output=output, clock=SystemClock(),
+        report=lambda r: None,
+    )  # fmt: skip
+    assert results[0].status == AirStatus.PLAYED
+    assert abs(probe(target).duration_s - 0.6) < 0.05
+
+
+def test_device_output_that_cannot_start_fails_every_item(tmp_path: Path, tone: Tone) -> None:
+    prog = program([item(tone(0.3, 440), "A", 0.3), item(tone(0.3, 440), "B", 0.3)])
+    output = DeviceOutput("alsa:no-such-device-here", SystemClock())
+    results = play_program(
+        prog, prepare(prog, sample_rate=44100), output=output, clock=SystemClock(),
+        report=lambda r: None,
+    )  # fmt: skip
+    assert results[0].status == AirStatus.FAILED
+    assert all(r.status == AirStatus.FAILED for r in results)
+    assert "Đầu ra" in results[-1].reason
+
+
+def test_sound_card_detection_reads_the_kernel_list(tmp_path: Path) -> None:
+    cards = tmp_path / "cards"
+    cards.write_text("--- no soundcards ---\n")
+    assert not has_sound_card(cards)
+    cards.write_text(" 0 [PCH            ]: HDA-Intel - HDA Intel PCH\n")
+    assert has_sound_card(cards)
+    assert not has_sound_card(tmp_path / "missing")

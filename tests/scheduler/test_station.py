@@ -1,0 +1,153 @@
+"""The station's clockwork with the real APScheduler, real audio and the file output."""
+
+from __future__ import annotations
+
+import time as _time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from audio.ffmpeg import decode_pcm
+from playlists import service
+from playlists.db import session_scope
+from playlists.models import AirLog, AirSource, AirStatus, DayPlan, PlanItem, Slot, Zone
+from playlists.schemas import BulletinCreate
+from scheduler.station import Station
+from web.context import StationContext
+
+
+def approved_bulletin(ctx: StationContext, zone_id: int, text: str, per_day: int = 1) -> int:
+    with session_scope(ctx.sessions) as session:
+        today = ctx.today()
+        data = BulletinCreate(
+            title=text[:30], text=text, topic=8, first_day=today - timedelta(days=1),
+            last_day=today + timedelta(days=2), per_day=per_day, zone_ids=[zone_id],
+        )  # fmt: skip
+        kwargs = {"session": session, "renderer": ctx.renderer, "media_dir": ctx.settings.media_dir}
+        bulletin = service.create_bulletin(
+            data,
+            max_text_chars=5000,
+            now=ctx.now(),
+            **kwargs,  # type: ignore[arg-type]
+        )
+        service.approve(bulletin.id, approver="Chủ tịch", now=ctx.now(), **kwargs)  # type: ignore[arg-type]
+        return bulletin.id
+
+
+def slot_in(ctx: StationContext, seconds: float, name: str = "Thử") -> tuple[int, int, datetime]:
+    """Add a zone and a slot starting `seconds` from now (whole seconds, local time)."""
+    start = (ctx.now() + timedelta(seconds=seconds)).replace(microsecond=0)
+    local = start.astimezone(ctx.settings.zone)
+    with session_scope(ctx.sessions) as session:
+        zone = Zone(name=f"Cụm {name}")
+        slot = Slot(name=name, start=local.time(), duration_s=60, zones=[zone])
+        session.add_all([zone, slot])
+        session.flush()
+        return zone.id, slot.id, start
+
+
+def wait_for(predicate: object, timeout: float = 60.0) -> None:
+    deadline = _time.monotonic() + timeout
+    while _time.monotonic() < deadline:
+        if predicate():  # type: ignore[operator]
+            return
+        _time.sleep(0.2)
+    raise AssertionError("timed out waiting for the station")
+
+
+def airlog(ctx: StationContext) -> list[AirLog]:
+    with session_scope(ctx.sessions) as session:
+        return list(session.scalars(select(AirLog).order_by(AirLog.id)))
+
+
+def test_the_real_scheduler_airs_a_planned_slot_and_logs_what_it_measured(
+    ctx: StationContext,
+) -> None:
+    settings = ctx.settings.model_copy(update={"prepare_lead_s": 2.0})
+    station = Station(settings=settings, session_factory=ctx.sessions, clock=ctx.clock)
+    zone_id, slot_id, start = slot_in(ctx, 6)
+    first = approved_bulletin(ctx, zone_id, "Kính thưa bà con, UBND phường thông báo.")
+    second = approved_bulletin(ctx, zone_id, "Hạn nộp hồ sơ là ngày 15/12/2026.")
+    day = start.astimezone(settings.zone).date()
+    station.build_plan(day, reconcile=False)
+    station.start()
+    try:
+        assert f"air:{day.isoformat()}:{slot_id}" in station.air_jobs()
+        wait_for(lambda: len(airlog(ctx)) == 2)
+    finally:
+        station.shutdown()
+
+    rows = airlog(ctx)
+    assert [r.bulletin_id for r in rows] == [first, second]
+    assert all(r.status == AirStatus.PLAYED and r.source == AirSource.SCHEDULE for r in rows)
+    assert rows[0].actual_start is not None and rows[0].actual_start >= start
+    with session_scope(ctx.sessions) as session:
+        files = [
+            settings.media_dir / i.rendering.file
+            for i in session.scalars(
+                select(PlanItem).where(PlanItem.day == day).order_by(PlanItem.position)
+            )
+        ]
+    for row, path in zip(rows, files, strict=True):
+        decoded_s = len(decode_pcm(path)) / (2 * 44100)
+        assert row.aired_s >= decoded_s - 0.01, "the log holds the measured airtime"
+        assert row.scheduled_start is not None
+    aired = list((settings.aired_dir).rglob("*.wav"))
+    assert len(aired) == 1
+
+
+def test_a_scheduled_slot_is_never_aired_twice(ctx: StationContext) -> None:
+    zone_id, slot_id, start = slot_in(ctx, 120)
+    approved_bulletin(ctx, zone_id, "Một bản tin ngắn.")
+    station = Station(settings=ctx.settings, session_factory=ctx.sessions, clock=ctx.clock)
+    day = start.astimezone(ctx.settings.zone).date()
+    station.build_plan(day, reconcile=False)
+    # Aired a little early (as a job fired late would be), so the test need not wait 2 minutes.
+    assert len(station.air_slot(day, slot_id, start=ctx.now())) == 1
+    assert station.air_slot(day, slot_id) == []
+    # A fresh process (empty memory) still refuses: the as-run log is the guard.
+    again = Station(settings=ctx.settings, session_factory=ctx.sessions, clock=ctx.clock)
+    assert again.air_slot(day, slot_id) == []
+    assert len(airlog(ctx)) == 1
+
+
+def test_jobs_follow_the_stored_plan(ctx: StationContext) -> None:
+    zone_id, slot_id, start = slot_in(ctx, 3600, "Chiều")
+    approved_bulletin(ctx, zone_id, "Bản tin buổi chiều.")
+    station = Station(settings=ctx.settings, session_factory=ctx.sessions, clock=ctx.clock)
+    day = start.astimezone(ctx.settings.zone).date()
+    station.start()
+    try:
+        station.build_plan(day)
+        job_id = f"air:{day.isoformat()}:{slot_id}"
+        assert job_id in station.air_jobs()
+        job = station.scheduler.get_job(job_id)
+        expected = start - timedelta(seconds=ctx.settings.prepare_lead_s)
+        assert job.next_run_time.astimezone(UTC) == expected
+        with session_scope(ctx.sessions) as session:
+            session.get(Slot, slot_id).days = ""  # type: ignore[union-attr]
+        station.build_plan(day)
+        assert job_id not in station.air_jobs()
+    finally:
+        station.shutdown()
+
+
+def test_start_up_builds_a_missing_plan_for_today(ctx: StationContext) -> None:
+    station = Station(settings=ctx.settings, session_factory=ctx.sessions, clock=ctx.clock)
+    station.start()
+    try:
+        with session_scope(ctx.sessions) as session:
+            assert session.get(DayPlan, ctx.today()) is not None
+        assert station.scheduler.get_job("build-tomorrow") is not None
+    finally:
+        station.shutdown()
+
+
+def test_a_past_day_plan_is_never_rebuilt(ctx: StationContext) -> None:
+    from playlists.errors import StateError
+
+    station = Station(settings=ctx.settings, session_factory=ctx.sessions, clock=ctx.clock)
+    with pytest.raises(StateError) as refused:
+        station.build_plan(ctx.today() - timedelta(days=1))
+    assert "ngày đã qua" in refused.value.message
