@@ -1,0 +1,206 @@
+"""The JSON API: the editorial workflow, the plan, the as-run log, and refusals in Vietnamese."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from playlists.db import session_scope
+from playlists.models import AirLog, AirSource, AirStatus, Bulletin, Slot
+from web.context import StationContext
+
+
+def body(ctx: StationContext, **changes: Any) -> dict[str, Any]:
+    today = ctx.today()
+    data: dict[str, Any] = {
+        "title": "Nộp hồ sơ trực tuyến",
+        "text": "Bà con có thể nộp hồ sơ trên Cổng DVC quốc gia từ ngày 01/12/2026.",
+        "topic": 8,
+        "priority": "priority",
+        "first_day": today.isoformat(),
+        "last_day": (today + timedelta(days=3)).isoformat(),
+        "per_day": 1,
+        "zone_ids": [1],
+        "author": "Chị Lan",
+    }
+    data.update(changes)
+    return data
+
+
+def bulletin_count(ctx: StationContext) -> int:
+    with session_scope(ctx.sessions) as session:
+        return session.scalar(select(func.count(Bulletin.id))) or 0
+
+
+def test_submit_render_approve_and_plan(client: TestClient, ctx: StationContext) -> None:
+    created = client.post("/api/bulletins", json=body(ctx))
+    assert created.status_code == 201, created.text
+    bulletin = created.json()
+    assert bulletin["status"] == "pending"
+    assert bulletin["rendering"]["engine"] == "espeak-ng"
+    assert abs(bulletin["rendering"]["loudness_lufs"] - -16) < 1.5
+    assert "dịch vụ công" in bulletin["rendering"]["spoken_text"]
+
+    audio = client.get(bulletin["audio_url"])
+    assert audio.status_code == 200 and audio.headers["content-type"] == "audio/mpeg"
+    assert len(audio.content) > 1000
+
+    approved = client.post(
+        f"/api/bulletins/{bulletin['id']}/approve", json={"approver": "Anh Minh"}
+    )
+    assert approved.json()["status"] == "approved"
+    assert approved.json()["approver"] == "Anh Minh"
+
+    tomorrow = (ctx.today() + timedelta(days=1)).isoformat()
+    plan = client.post(f"/api/plan/{tomorrow}/build").json()
+    assert plan["date"] == tomorrow
+    slot = plan["zones"][0]["slots"][0]
+    assert slot["slot"] == "Sáng" and slot["start"] == "05:30:00" and slot["capacity_s"] == 1800
+    assert slot["items"][0]["bulletin_id"] == bulletin["id"]
+    assert slot["items"][0]["start"] == "05:30:00"
+    assert client.get(f"/api/plan/{tomorrow}").json() == plan
+
+
+def test_return_needs_a_reason_and_sends_it_back(client: TestClient, ctx: StationContext) -> None:
+    bulletin = client.post("/api/bulletins", json=body(ctx)).json()
+    refused = client.post(f"/api/bulletins/{bulletin['id']}/return", json={"reason": " "})
+    assert refused.status_code == 422
+    assert "lý do" in refused.json()["detail"]
+    returned = client.post(
+        f"/api/bulletins/{bulletin['id']}/return", json={"reason": "Sửa số điện thoại"}
+    ).json()
+    assert returned["status"] == "returned" and returned["return_reason"] == "Sửa số điện thoại"
+    not_pending = client.post(f"/api/bulletins/{bulletin['id']}/approve", json={})
+    assert not_pending.status_code == 409
+    assert "chờ duyệt" in not_pending.json()["detail"]
+
+
+def test_bad_input_is_refused_with_reasons_and_nothing_is_saved(
+    client: TestClient, ctx: StationContext
+) -> None:
+    cases = {
+        "title": body(ctx, title=""),
+        "text": body(ctx, text="   "),
+        "last_day": body(ctx, last_day=(ctx.today() - timedelta(days=1)).isoformat()),
+        "zone_ids": body(ctx, zone_ids=[99]),
+        "per_day": body(ctx, per_day=0),
+        "topic": body(ctx, topic=42),
+    }
+    for field, data in cases.items():
+        response = client.post("/api/bulletins", json=data)
+        assert response.status_code == 422, field
+        assert field in response.json()["errors"], response.json()
+    too_long = client.post("/api/bulletins", json=body(ctx, text="Chữ " * 3000))
+    assert too_long.status_code == 422 and "vượt giới hạn" in too_long.json()["errors"]["text"]
+    malformed = client.post("/api/bulletins", json=body(ctx, first_day="31/02/2026"))
+    assert malformed.status_code == 422
+    assert "Ngày không hợp lệ" in malformed.json()["errors"]["first_day"]
+    assert bulletin_count(ctx) == 0
+
+
+def test_recording_upload_is_checked_and_mastered(
+    client: TestClient, ctx: StationContext, tmp_path: Path
+) -> None:
+    wav = tmp_path / "ghi-am.wav"
+    subprocess.run(
+        ["ffmpeg", "-loglevel", "error", "-f", "lavfi", "-i", "sine=frequency=300:duration=2",
+         "-af", "volume=-20dB", str(wav)],
+        check=True,
+    )  # fmt: skip
+    data = json.dumps(
+        {
+            "title": "Ghi âm",
+            "first_day": str(ctx.today()),
+            "last_day": str(ctx.today()),
+            "zone_ids": [1],
+        }
+    )
+    with wav.open("rb") as fh:
+        response = client.post(
+            "/api/bulletins/recording", data={"data": data}, files={"file": ("ghi-am.wav", fh)}
+        )
+    assert response.status_code == 201, response.text
+    rendering = response.json()["rendering"]
+    assert rendering["engine"] == "recording"
+    assert abs(rendering["duration_s"] - 2.0) < 0.2
+    assert abs(rendering["loudness_lufs"] - -16) < 1.5
+
+    fake = tmp_path / "khong-phai.mp3"
+    fake.write_text("đây không phải âm thanh")
+    with fake.open("rb") as fh:
+        refused = client.post(
+            "/api/bulletins/recording", data={"data": data}, files={"file": ("x.mp3", fh)}
+        )
+    assert refused.status_code == 422
+    assert "âm thanh" in refused.json()["errors"]["recording"]
+    assert bulletin_count(ctx) == 1
+
+
+def test_recording_longer_than_any_slot_is_refused(
+    client: TestClient, ctx: StationContext, tmp_path: Path
+) -> None:
+    with session_scope(ctx.sessions) as session:
+        session.scalars(select(Slot)).one().duration_s = 2  # the only slot lasts 2 seconds
+    wav = tmp_path / "dai.wav"
+    subprocess.run(
+        ["ffmpeg", "-loglevel", "error", "-f", "lavfi", "-i", "sine=frequency=300:duration=4",
+         str(wav)],
+        check=True,
+    )  # fmt: skip
+    data = json.dumps(
+        {
+            "title": "Dài",
+            "first_day": str(ctx.today()),
+            "last_day": str(ctx.today()),
+            "zone_ids": [1],
+        }
+    )
+    with wav.open("rb") as fh:
+        refused = client.post(
+            "/api/bulletins/recording", data={"data": data}, files={"file": ("dai.wav", fh)}
+        )
+    assert refused.status_code == 422
+    assert "recording" in refused.json()["errors"]
+    assert bulletin_count(ctx) == 0
+
+
+def test_airlog_filters_and_csv_for_excel(client: TestClient, ctx: StationContext) -> None:
+    now = ctx.now()
+    with session_scope(ctx.sessions) as session:
+        session.add_all([
+            AirLog(zone_id=1, zone_name="Cụm 1", slot_name="Sáng", bulletin_title="Tin một",
+                   topic_name="Khác", scheduled_start=now, actual_start=now,
+                   actual_end=now + timedelta(seconds=42.5), status=AirStatus.PLAYED,
+                   source=AirSource.SCHEDULE, output="file"),
+            AirLog(zone_id=1, zone_name="Cụm 1", slot_name="Sáng", bulletin_title="Tin hai",
+                   topic_name="Khác", scheduled_start=now, status=AirStatus.MISSED,
+                   source=AirSource.SCHEDULE, reason="Hết thời lượng khung giờ", output="file"),
+        ])  # fmt: skip
+    today = ctx.today().isoformat()
+    rows = client.get("/api/airlog", params={"from": today, "to": today}).json()
+    assert [r["status"] for r in rows] == ["played", "missed"]
+    missed = client.get("/api/airlog", params={"from": today, "to": today, "status": "missed"})
+    assert [r["bulletin_title"] for r in missed.json()] == ["Tin hai"]
+
+    export = client.get("/api/airlog.csv", params={"from": today, "to": today})
+    assert export.content.startswith(b"\xef\xbb\xbf")
+    table = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
+    assert table[0][1] == "Cụm loa" and table[1][5] == "Tin một"
+    assert table[1][10] == "42.5" and table[1][11] == "Đã phát"
+    assert table[2][11] == "Bỏ lỡ" and table[2][13] == "Hết thời lượng khung giờ"
+    backwards = client.get("/api/airlog.csv", params={"from": today, "to": "2000-01-01"})
+    assert backwards.status_code == 422
+
+
+def test_openapi_documents_the_api(client: TestClient) -> None:
+    spec = client.get("/api/openapi.json").json()
+    assert "/api/bulletins" in spec["paths"] and "/api/plan/{day}" in spec["paths"]
+    assert client.get("/api/docs").status_code == 200

@@ -1,0 +1,188 @@
+"""Every `loa` command, run as a person runs it: a real process, a real data folder."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from audio.ffmpeg import probe
+
+LOA = str(Path(sys.executable).parent / "loa")
+
+
+def station_today() -> date:
+    """Return today's date where the station is (not where the test machine is)."""
+    return datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
+
+
+def run(
+    data_dir: Path, *args: str, stdin: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("LOA_")} | {
+        "LOA_DATA_DIR": str(data_dir),
+        "LOA_TTS_ENGINES": "offline",
+        "LOA_OUTPUT": "file",
+    }
+    environment |= env or {}
+    return subprocess.run(
+        [LOA, *args], input=stdin, capture_output=True, text=True, env=environment, timeout=300
+    )
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Path:
+    data = tmp_path / "data"
+    done = run(data, "init", "--demo")
+    assert done.returncode == 0, done.stderr
+    assert "Đã tạo đài mẫu" in done.stdout
+    return data
+
+
+def test_init_is_idempotent_and_demo_only_fills_an_empty_station(demo: Path) -> None:
+    again = run(demo, "init", "--demo")
+    assert again.returncode == 0
+    assert "không tạo đài mẫu" in again.stdout
+    assert (demo / "loa.db").exists()
+
+
+def test_normalize_one_text_and_line_by_line(tmp_path: Path) -> None:
+    one = run(tmp_path, "normalize", "UBND phường họp lúc 14:00")
+    assert one.stdout.strip() == "ủy ban nhân dân phường họp lúc mười bốn giờ"
+    lines = run(tmp_path, "normalize", "--lines", stdin="Có 21 hồ sơ\n\nTTHC\n")
+    assert lines.stdout.splitlines() == ["Có hai mươi mốt hồ sơ", "", "thủ tục hành chính"]
+
+
+def test_say_writes_mastered_speech(tmp_path: Path) -> None:
+    out = tmp_path / "loi-chao.mp3"
+    done = run(tmp_path / "data", "say", "Xin chào bà con", "-o", str(out), "--engine", "offline")
+    assert done.returncode == 0, done.stderr
+    info = probe(out)
+    assert info.channels == 1 and info.duration_s > 0.5
+    assert "espeak-ng" in done.stdout
+
+
+def test_bulletin_plan_play_and_export(demo: Path, tmp_path: Path) -> None:
+    today = station_today()
+    text = tmp_path / "tin.txt"
+    text.write_text("Hạn nộp hồ sơ là ngày 15/12/2026. Mọi thắc mắc gọi 0912 345 678.", "utf-8")
+    added = run(
+        demo, "bulletin", "add", "--title", "Hạn nộp hồ sơ", "--text-file", str(text),
+        "--from", today.isoformat(), "--to", (today + timedelta(days=5)).isoformat(),
+        "--per-day", "2", "--topic", "8", "--priority", "ưu tiên",
+        "--zone", "Cụm loa trung tâm", "--approve",
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    bulletin_id = int(added.stdout.strip())
+
+    tomorrow = (today + timedelta(days=1)).isoformat()
+    built = run(demo, "plan", "build", "--date", tomorrow, "--json")
+    assert built.returncode == 0, built.stderr
+    plan = json.loads(built.stdout)
+    assert set(plan) == {"date", "zones", "unplaced"}
+    slots = plan["zones"][0]["slots"]
+    assert [s["start"] for s in slots] == ["05:30:00", "17:00:00"]
+    for slot in slots:
+        assert set(slot) == {"slot", "start", "capacity_s", "items"}
+        assert slot["items"][0]["bulletin_id"] == bulletin_id  # ưu tiên first, in both slots
+        assert set(slot["items"][0]) == {"bulletin_id", "title", "start", "duration_s"}
+
+    short = run(demo, "plan", "build", "--date", tomorrow)
+    assert "Lịch phát ngày" in short.stdout and "Hạn nộp hồ sơ" in short.stdout
+
+
+def test_play_a_slot_now_and_export_the_log(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    today = station_today()
+    text = tmp_path / "tin.txt"
+    text.write_text("Thông báo ngắn.", "utf-8")
+    assert run(data, "init").returncode == 0
+    # A station with one zone and one slot, made through the library (slot commands come later).
+    subprocess.run(
+        [sys.executable, "-c", (
+            "from datetime import time;"
+            "from playlists.db import make_engine, make_session_factory, session_scope;"
+            "from playlists.models import Zone, Slot;"
+            f"f = make_session_factory(make_engine('sqlite:///{data}/loa.db'));"
+            "s = session_scope(f).__enter__();"
+            "z = Zone(name='Chợ'); s.add_all([z, Slot(name='Trưa', start=time(11, 0),"
+            " duration_s=600, zones=[z])]); s.commit()"
+        )],
+        check=True,
+    )  # fmt: skip
+    added = run(
+        data, "bulletin", "add", "--title", "Ngắn", "--text-file", str(text), "--from",
+        today.isoformat(), "--to", today.isoformat(), "--per-day", "1", "--approve",
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    # Today's 11:00 slot may be past, so air it from tomorrow's plan.
+    tomorrow = (today + timedelta(days=1)).isoformat()
+    run(data, "bulletin", "add", "--title", "Mai", "--text-file", str(text), "--from",
+        tomorrow, "--to", tomorrow, "--per-day", "1", "--approve")  # fmt: skip
+    played = run(data, "play", "--date", tomorrow, "--slot", "11:00", "--output", "file")
+    assert played.returncode == 0, played.stderr
+    assert "Đã phát" in played.stdout
+    assert list((data / "aired").rglob("*.wav"))
+
+    out = tmp_path / "nhat-ky.csv"
+    exported = run(data, "airlog", "export", "--from", today.isoformat(), "--to", tomorrow,
+                   "-o", str(out))  # fmt: skip
+    assert exported.returncode == 0, exported.stderr
+    rows = list(csv.DictReader(io.StringIO(out.read_bytes().decode("utf-8-sig"))))
+    assert len(rows) == 1
+    assert rows[0]["Nguồn"] == "Phát tay" and rows[0]["Trạng thái"] == "Đã phát"
+    assert float(rows[0]["Thời lượng phát (giây)"]) > 0.3
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["plan", "build", "--date", "2026-13-40"], "không phải ngày hợp lệ"),
+        (["play", "--date", "2026-11-27", "--slot", "Không có"], "Không có khung giờ"),
+        (
+            ["airlog", "export", "--from", "2026-02-01", "--to", "2026-01-01", "-o", "x.csv"],
+            "--to phải bằng hoặc sau --from",
+        ),
+        (["normalize"], "Cần văn bản"),
+    ],
+)
+def test_refusals_say_why_in_vietnamese(demo: Path, args: list[str], message: str) -> None:
+    done = run(demo, *args)
+    assert done.returncode == 2
+    assert message in done.stderr
+
+
+def test_bad_bulletin_is_refused_and_nothing_is_saved(demo: Path, tmp_path: Path) -> None:
+    text = tmp_path / "tin.txt"
+    text.write_text("Nội dung", "utf-8")
+    common = ["bulletin", "add", "--title", "T", "--text-file", str(text), "--per-day", "1"]
+    backwards = run(demo, *common, "--from", "2026-12-05", "--to", "2026-12-01")
+    assert backwards.returncode == 2 and "Ngày kết thúc" in backwards.stderr
+    unknown = run(demo, *common, "--from", "2026-12-01", "--to", "2026-12-05", "--zone", "Sao Hỏa")
+    assert unknown.returncode == 2 and "Không có cụm loa: Sao Hỏa" in unknown.stderr
+    empty = tmp_path / "trong.txt"
+    empty.write_text("  ", "utf-8")
+    blank = run(demo, "bulletin", "add", "--title", "T", "--text-file", str(empty),
+                "--per-day", "1", "--from", "2026-12-01", "--to", "2026-12-05")  # fmt: skip
+    assert blank.returncode == 2 and "Cần nhập nội dung" in blank.stderr
+    tomorrow = (station_today() + timedelta(days=1)).isoformat()
+    listing = run(demo, "plan", "build", "--date", tomorrow, "--json")
+    titles = {i["title"] for z in json.loads(listing.stdout)["zones"] for s in z["slots"]
+              for i in s["items"]}  # fmt: skip
+    assert "T" not in titles
+
+
+def test_a_wrong_setting_stops_start_up_with_a_message(tmp_path: Path) -> None:
+    done = run(tmp_path, "init", env={"LOA_TIMEZONE": "Mars/Olympus"})
+    assert done.returncode == 2
+    assert "LOA_TIMEZONE" in done.stderr and "Mars/Olympus" in done.stderr
+    engines = run(tmp_path, "init", env={"LOA_TTS_ENGINES": "gtts,piper9"})
+    assert engines.returncode == 2 and "LOA_TTS_ENGINES" in engines.stderr

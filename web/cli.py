@@ -1,0 +1,363 @@
+"""The `loa` command line: run the station and do everything the pages do, from a shell.
+
+Every command reads its settings from `LOA_*` variables (LOA_DATA_DIR first of all). A refused
+input prints its reason in Vietnamese on stderr and exits with status 2; nothing is half-saved.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import date, timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+from audio.errors import AudioError
+from audio.normalize import normalize
+from playlists import service
+from playlists.db import session_scope
+from playlists.demo import is_empty, seed_demo
+from playlists.errors import DomainError
+from playlists.models import AirSource, AirStatus
+from playlists.plans import find_slot, plan_as_json, read_plan
+from playlists.reports import AirLogFilter, airlog_csv, query_airlog
+from playlists.schemas import BulletinCreate
+from playlists.settings import Settings, SettingsError, load_settings
+from playlists.speech import make_renderer
+from web.context import StationContext
+
+app = typer.Typer(
+    help="Loa Phường: phần mềm đài truyền thanh phường.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+bulletin_app = typer.Typer(help="Bản tin.", no_args_is_help=True)
+plan_app = typer.Typer(help="Lịch phát.", no_args_is_help=True)
+airlog_app = typer.Typer(help="Nhật ký phát sóng.", no_args_is_help=True)
+app.add_typer(bulletin_app, name="bulletin")
+app.add_typer(plan_app, name="plan")
+app.add_typer(airlog_app, name="airlog")
+
+log = logging.getLogger("loa")
+
+
+class EngineChoice(StrEnum):
+    AUTO = "auto"
+    GTTS = "gtts"
+    OFFLINE = "offline"
+
+
+class OutputChoice(StrEnum):
+    FILE = "file"
+    DEVICE = "device"
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """Print a message for the person at the terminal and stop."""
+    typer.echo(f"Lỗi: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def settings_or_exit(**overrides: object) -> Settings:
+    """Load settings, turning a wrong setting into a message a person can act on."""
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        fail(str(exc))
+    return settings.model_copy(update=overrides) if overrides else settings
+
+
+def open_station(settings: Settings) -> StationContext:
+    """Open (and migrate) the station's database."""
+    try:
+        return StationContext.create(settings)
+    except Exception as exc:  # a database that cannot open is a setting to fix, not a crash
+        fail(f"Không mở được cơ sở dữ liệu {settings.db_url}: {exc}")
+
+
+def parse_date(value: str, option: str) -> date:
+    """Read YYYY-MM-DD, or stop with a Vietnamese message naming the option."""
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        fail(f"{option} “{value}” không phải ngày hợp lệ (dạng YYYY-MM-DD, ví dụ 2026-11-27).")
+
+
+def _setup_logging(verbose: bool = False) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def _seed_demo_if_empty(ctx: StationContext) -> bool:
+    with session_scope(ctx.sessions) as session:
+        if not is_empty(session=session):
+            return False
+        count = seed_demo(
+            session=session,
+            renderer=ctx.renderer,
+            media_dir=ctx.settings.media_dir,
+            today=ctx.today(),
+            now=ctx.now(),
+            max_text_chars=ctx.settings.max_text_chars,
+        )
+    typer.echo(f"Đã tạo đài mẫu: 1 cụm loa, 2 khung giờ, {count} bản tin đã duyệt.")
+    for day in (ctx.today(), ctx.today() + timedelta(days=1)):
+        ctx.station.build_plan(day, reconcile=False)
+    return True
+
+
+@app.command()
+def init(
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Tạo đài mẫu nếu cơ sở dữ liệu trống")
+    ] = False,
+) -> None:
+    """Tạo hoặc nâng cấp cơ sở dữ liệu."""
+    _setup_logging()
+    ctx = open_station(settings_or_exit())
+    try:
+        typer.echo(f"Cơ sở dữ liệu sẵn sàng: {ctx.settings.db_url}")
+        if demo and not _seed_demo_if_empty(ctx):
+            typer.echo("Cơ sở dữ liệu đã có dữ liệu; không tạo đài mẫu.")
+    finally:
+        ctx.stop()
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Địa chỉ lắng nghe")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Cổng")] = 8000,
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Tạo đài mẫu nếu cơ sở dữ liệu trống")
+    ] = False,
+) -> None:
+    """Chạy trang web và bộ lập lịch phát."""
+    import uvicorn
+
+    from web.app import create_app
+
+    _setup_logging()
+    ctx = open_station(settings_or_exit())
+    if demo:
+        _seed_demo_if_empty(ctx)
+    typer.echo(f"Loa Phường đang chạy tại http://{host}:{port} (dữ liệu: {ctx.settings.data_dir})")
+    uvicorn.run(create_app(ctx), host=host, port=port, log_level="info")
+
+
+@app.command()
+def say(
+    text: Annotated[str, typer.Argument(help="Văn bản cần đọc")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Tệp âm thanh đầu ra (mp3)")],
+    engine: Annotated[EngineChoice, typer.Option(help="Bộ đọc")] = EngineChoice.AUTO,
+) -> None:
+    """Chuẩn hóa, đọc và xử lý âm lượng một đoạn văn bản vào tệp."""
+    settings = settings_or_exit()
+    engines = settings.tts_engines if engine == EngineChoice.AUTO else (engine.value,)
+    renderer = make_renderer(settings, engines)
+    try:
+        rendered = renderer.render(text)
+    except AudioError as exc:
+        fail(exc.user_message)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_bytes(rendered.path.read_bytes())
+    note = " (giọng dự phòng ngoại tuyến)" if rendered.engine == "espeak-ng" else ""
+    typer.echo(
+        f"{output}: {rendered.duration_s:.1f} giây, {rendered.loudness_lufs:.1f} LUFS, "
+        f"bộ đọc {rendered.engine}{note}"
+    )
+
+
+@app.command("normalize")
+def normalize_command(
+    text: Annotated[str | None, typer.Argument(help="Văn bản (bỏ trống khi dùng --lines)")] = None,
+    lines: Annotated[bool, typer.Option("--lines", help="Đọc từng dòng từ stdin")] = False,
+) -> None:
+    """In cách đọc của văn bản."""
+    if lines:
+        for line in sys.stdin:
+            sys.stdout.write(normalize(line.rstrip("\n")) + "\n")
+            sys.stdout.flush()
+        return
+    if text is None:
+        fail("Cần văn bản, hoặc dùng --lines để đọc từ stdin.")
+    typer.echo(normalize(text))
+
+
+@bulletin_app.command("add")
+def bulletin_add(
+    title: Annotated[str, typer.Option("--title", help="Tiêu đề")],
+    text_file: Annotated[Path, typer.Option("--text-file", help="Tệp văn bản UTF-8")],
+    first: Annotated[str, typer.Option("--from", help="Ngày bắt đầu YYYY-MM-DD")],
+    last: Annotated[str, typer.Option("--to", help="Ngày kết thúc YYYY-MM-DD")],
+    per_day: Annotated[int, typer.Option("--per-day", help="Số lượt phát mỗi ngày")],
+    topic: Annotated[int, typer.Option("--topic", help="Mã chủ đề 1-9, 0 là Khác")] = 0,
+    priority: Annotated[
+        str, typer.Option("--priority", help="thông thường | ưu tiên | khẩn cấp")
+    ] = "normal",
+    zone: Annotated[
+        list[str] | None, typer.Option("--zone", help="Cụm loa (mặc định: tất cả)")
+    ] = None,
+    approve: Annotated[bool, typer.Option("--approve", help="Duyệt luôn")] = False,
+    author: Annotated[str, typer.Option("--author", help="Người soạn")] = "",
+) -> None:
+    """Thêm bản tin (gửi duyệt); in mã bản tin."""
+    _setup_logging()
+    try:
+        text = text_file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"Không đọc được tệp văn bản {text_file}: {exc}")
+    first_day, last_day = parse_date(first, "--from"), parse_date(last, "--to")
+    ctx = open_station(settings_or_exit())
+    try:
+        with session_scope(ctx.sessions) as session:
+            zone_ids = (
+                service.zone_ids_by_names(session=session, names=zone)
+                if zone
+                else [z.id for z in service.list_zones(session=session)]
+            )
+            data = BulletinCreate(
+                title=title, text=text, topic=topic,
+                priority=service.priority_from_label(priority), first_day=first_day,
+                last_day=last_day, per_day=per_day, zone_ids=zone_ids, author=author,
+            )  # fmt: skip
+            bulletin = service.create_bulletin(
+                data,
+                session=session,
+                renderer=ctx.renderer,
+                media_dir=ctx.settings.media_dir,
+                max_text_chars=ctx.settings.max_text_chars,
+                now=ctx.now(),
+            )
+            if approve:
+                service.approve(
+                    bulletin.id, session=session, approver=author, renderer=ctx.renderer,
+                    media_dir=ctx.settings.media_dir, now=ctx.now(),
+                )  # fmt: skip
+            bulletin_id = bulletin.id
+        if approve:
+            ctx.bulletins_changed()
+    except DomainError as exc:
+        fail(exc.message)
+    finally:
+        ctx.stop()
+    typer.echo(bulletin_id)
+
+
+@plan_app.command("build")
+def plan_build(
+    day: Annotated[str, typer.Option("--date", help="Ngày YYYY-MM-DD")],
+    as_json: Annotated[bool, typer.Option("--json", help="In JSON")] = False,
+) -> None:
+    """Lập và in lịch phát của một ngày."""
+    target = parse_date(day, "--date")
+    ctx = open_station(settings_or_exit())
+    try:
+        ctx.station.build_plan(target, reconcile=False)
+        with session_scope(ctx.sessions) as session:
+            view = read_plan(session=session, day=target, tz=ctx.settings.zone)
+            shape = plan_as_json(view, ctx.settings.zone)
+    except DomainError as exc:
+        fail(exc.message)
+    finally:
+        ctx.stop()
+    if as_json:
+        typer.echo(json.dumps(shape, ensure_ascii=False, indent=2))
+        return
+    typer.echo(f"Lịch phát ngày {target:%d/%m/%Y}")
+    for zone_plan in shape["zones"]:
+        typer.echo(f"\n{zone_plan['zone']}")
+        for slot in zone_plan["slots"]:
+            used = sum(item["duration_s"] for item in slot["items"])
+            typer.echo(
+                f"  {slot['start']} {slot['slot']} "
+                f"({used:.0f}/{slot['capacity_s']} giây, {len(slot['items'])} bản tin)"
+            )
+            for item in slot["items"]:
+                typer.echo(
+                    f"    {item['start']}  #{item['bulletin_id']} {item['title']} "
+                    f"({item['duration_s']:.0f} giây)"
+                )
+    if shape["unplaced"]:
+        typer.echo("\nChưa xếp được:")
+        for entry in shape["unplaced"]:
+            typer.echo(f"  #{entry['bulletin_id']} {entry['title']}: {entry['reason']}")
+
+
+@app.command()
+def play(
+    day: Annotated[str, typer.Option("--date", help="Ngày của lịch YYYY-MM-DD")],
+    slot: Annotated[str, typer.Option("--slot", help="Tên khung giờ hoặc giờ bắt đầu HH:MM")],
+    output: Annotated[
+        OutputChoice | None, typer.Option("--output", help="file hoặc device")
+    ] = None,
+) -> None:
+    """Phát ngay một khung giờ theo lịch (nguồn: phát tay)."""
+    _setup_logging()
+    target = parse_date(day, "--date")
+    overrides = {"output": output.value} if output else {}
+    ctx = open_station(settings_or_exit(**overrides))
+    try:
+        with session_scope(ctx.sessions) as session:
+            found = find_slot(session=session, name_or_time=slot)
+            slot_id, slot_name = found.id, found.name
+            view = read_plan(session=session, day=target, tz=ctx.settings.zone)
+            planned = any(s.items for z in view.zones for s in z.slots if s.slot.id == slot_id)
+        if not planned and target >= ctx.today():
+            ctx.station.build_plan(target, reconcile=False)
+        results = ctx.station.air_slot(target, slot_id, AirSource.MANUAL, start=ctx.now())
+    except DomainError as exc:
+        fail(exc.message)
+    finally:
+        ctx.stop()
+    if not results:
+        fail(f"Khung giờ {slot_name} ngày {target:%d/%m/%Y} không có bản tin nào để phát.", 1)
+    for result in results:
+        aired = (
+            (result.actual_end - result.actual_start).total_seconds()
+            if result.actual_start and result.actual_end
+            else 0.0
+        )
+        typer.echo(
+            f"{result.program.zone_name}: #{result.item.bulletin_id} {result.item.title}: "
+            f"{result.status.label} {aired:.1f} giây {result.reason}".rstrip()
+        )
+    if any(r.status != AirStatus.PLAYED for r in results):
+        raise typer.Exit(1)
+
+
+@airlog_app.command("export")
+def airlog_export(
+    first: Annotated[str, typer.Option("--from", help="Từ ngày YYYY-MM-DD")],
+    last: Annotated[str, typer.Option("--to", help="Đến ngày YYYY-MM-DD")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Tệp CSV")],
+) -> None:
+    """Xuất nhật ký phát sóng ra CSV (UTF-8 có BOM, mở được bằng Excel)."""
+    first_day, last_day = parse_date(first, "--from"), parse_date(last, "--to")
+    if last_day < first_day:
+        fail("--to phải bằng hoặc sau --from.")
+    ctx = open_station(settings_or_exit())
+    try:
+        filt = AirLogFilter(first_day=first_day, last_day=last_day)
+        with session_scope(ctx.sessions) as session:
+            rows = query_airlog(session=session, filt=filt, tz=ctx.settings.zone)
+            data = airlog_csv(rows, tz=ctx.settings.zone)
+    finally:
+        ctx.stop()
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_bytes(data)
+    except OSError as exc:
+        fail(f"Không ghi được {output}: {exc.strerror}")
+    typer.echo(f"Đã xuất {len(rows)} dòng vào {output}")
+
+
+def main() -> None:
+    """Run the `loa` command."""
+    app()

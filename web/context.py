@@ -1,0 +1,87 @@
+"""Everything a running station shares between pages, the API and the command line."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from audio.speech import SpeechRenderer
+from playlists.db import make_engine, make_session_factory, migrate, session_scope
+from playlists.models import DayPlan, Zone
+from playlists.settings import Settings
+from playlists.speech import make_renderer
+from scheduler.clock import Clock, SystemClock
+from scheduler.station import Station
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class StationContext:
+    """The station's settings, database, speech renderer, clock and scheduler, built once."""
+
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    renderer: SpeechRenderer
+    clock: Clock
+    station: Station
+    _started: bool = field(default=False)
+
+    @classmethod
+    def create(
+        cls, settings: Settings, *, clock: Clock | None = None, station: Station | None = None
+    ) -> StationContext:
+        """Open the database (migrating it) and wire the station's parts together."""
+        engine = make_engine(settings.db_url)
+        migrate(engine)
+        sessions = make_session_factory(engine)
+        clock = clock or SystemClock()
+        return cls(
+            settings=settings,
+            engine=engine,
+            sessions=sessions,
+            renderer=make_renderer(settings),
+            clock=clock,
+            station=station or Station(settings=settings, session_factory=sessions, clock=clock),
+        )
+
+    def now(self) -> datetime:
+        """Return the current instant (UTC)."""
+        return self.clock.now()
+
+    def today(self) -> date:
+        """Return the station's local date."""
+        return self.now().astimezone(self.settings.zone).date()
+
+    def start(self) -> None:
+        """Start the scheduler (once)."""
+        if not self._started:
+            self.station.start()
+            self._started = True
+
+    def stop(self) -> None:
+        """Stop the scheduler and close the database."""
+        if self._started:
+            self.station.shutdown()
+            self._started = False
+        self.engine.dispose()
+
+    def bulletins_changed(self) -> None:
+        """Rebuild the plans already made for today and tomorrow, so approvals show up at once."""
+        today = self.today()
+        with session_scope(self.sessions) as session:
+            days = [
+                d for d in (today, today + timedelta(days=1)) if session.get(DayPlan, d) is not None
+            ]
+        for day in days:
+            self.station.build_plan(day)
+
+    def has_zones(self) -> bool:
+        """Tell whether the station has any zone yet."""
+        with session_scope(self.sessions) as session:
+            return session.scalar(select(Zone.id).limit(1)) is not None

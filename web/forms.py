@@ -1,0 +1,96 @@
+"""Read the bulletin form (and the same fields from the command line) with Vietnamese errors."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from datetime import date, datetime
+from pathlib import Path
+from typing import BinaryIO
+
+from sqlalchemy.orm import Session
+
+from audio.errors import AudioError
+from audio.speech import Rendered
+from playlists.errors import InputError
+from playlists.models import Priority
+from playlists.service import master_upload, priority_from_label
+from playlists.speech import mastering_spec
+from web.context import StationContext
+
+_DMY = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
+
+
+def parse_day(value: str, field: str, errors: dict[str, str], label: str) -> date | None:
+    """Read a date written YYYY-MM-DD or DD/MM/YYYY; note a Vietnamese error if it is neither."""
+    value = value.strip()
+    if not value:
+        errors[field] = f"Cần nhập {label}."
+        return None
+    try:
+        match = _DMY.match(value)
+        if match:
+            day, month, year = (int(part) for part in match.groups())
+            return date(year, month, day)
+        return datetime.strptime(value, "%Y-%m-%d").date()
+    except ValueError:
+        errors[field] = f"{label.capitalize()} “{value}” không hợp lệ (ví dụ 27/11/2026)."
+        return None
+
+
+def parse_int(value: str, field: str, errors: dict[str, str], label: str) -> int | None:
+    """Read a whole number; note a Vietnamese error if it is not one."""
+    try:
+        return int(value.strip())
+    except ValueError:
+        errors[field] = f"{label.capitalize()} phải là số nguyên."
+        return None
+
+
+def parse_float(value: str, field: str, errors: dict[str, str], label: str) -> float | None:
+    """Read a decimal number written with a point or a comma."""
+    try:
+        return float(value.strip().replace(",", "."))
+    except ValueError:
+        errors[field] = f"{label.capitalize()} phải là số."
+        return None
+
+
+def parse_priority(value: str, errors: dict[str, str]) -> Priority:
+    """Read a priority by code or Vietnamese name."""
+    try:
+        return priority_from_label(value)
+    except InputError as exc:
+        errors.update(exc.errors)
+        return Priority.NORMAL
+
+
+def receive_recording(
+    ctx: StationContext, stream: BinaryIO, filename: str, *, session: Session
+) -> Rendered:
+    """Save an uploaded recording to a temporary file, then check and master it."""
+    limit = ctx.settings.max_upload_mb * 1024 * 1024
+    suffix = Path(filename).suffix.lower()[:8]
+    with tempfile.NamedTemporaryFile(suffix=suffix) as tmp:
+        copied = 0
+        while chunk := stream.read(1024 * 1024):
+            copied += len(chunk)
+            if copied > limit:
+                raise InputError(
+                    {"recording": f"Tệp ghi âm lớn quá {ctx.settings.max_upload_mb} MB."}
+                )
+            tmp.write(chunk)
+        tmp.flush()
+        if copied == 0:
+            raise InputError({"recording": "Tệp ghi âm trống."})
+        try:
+            return master_upload(
+                Path(tmp.name),
+                filename,
+                session=session,
+                media_dir=ctx.settings.media_dir,
+                uploads_dir=ctx.settings.uploads_dir,
+                spec=mastering_spec(ctx.settings),
+            )
+        except AudioError as exc:
+            raise InputError({"recording": exc.user_message}) from exc

@@ -1,0 +1,358 @@
+"""Server-rendered pages in Vietnamese for editors, approvers and operators."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import func, select
+
+from audio.speech import Rendered
+from playlists import service
+from playlists.errors import DomainError, InputError, NotFound
+from playlists.models import AirStatus, Bulletin, BulletinStatus, Priority, Rendering
+from playlists.plans import read_plan
+from playlists.reports import AirLogFilter, airlog_csv, airlog_filename, query_airlog
+from playlists.schemas import BulletinCreate
+from web import formatting
+from web.deps import ContextDep, SessionDep
+from web.forms import parse_day, parse_float, parse_int, parse_priority, receive_recording
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+templates.env.filters["mmss"] = formatting.mmss
+templates.env.filters["vn_date"] = formatting.vn_date
+templates.env.filters["weekday"] = formatting.weekday_name
+templates.env.filters["days_label"] = formatting.days_label
+templates.env.filters["decimal"] = formatting.decimal_vn
+
+OFFLINE_ENGINES = {"espeak-ng"}
+
+
+def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """Render a template with the station's time zone at hand."""
+    ctx = request.app.state.ctx
+    tz = ctx.settings.zone
+    context.setdefault("today", ctx.today())
+    context["lt"] = lambda value, fmt="%H:%M:%S": formatting.local_time(value, tz, fmt)
+    context["offline_engines"] = OFFLINE_ENGINES
+    return templates.TemplateResponse(request, name, context, status_code=status_code)
+
+
+def audio_url(rendering: Rendering | None) -> str | None:
+    """Return where the browser fetches a rendering."""
+    return f"/am-thanh/{rendering.sha256}.mp3" if rendering else None
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, ctx: ContextDep, session: SessionDep) -> HTMLResponse:
+    today = ctx.today()
+    plan = read_plan(session=session, day=today, tz=ctx.settings.zone)
+    pending = session.scalar(
+        select(func.count(Bulletin.id)).where(Bulletin.status == BulletinStatus.PENDING)
+    )
+    recent = query_airlog(
+        session=session,
+        filt=AirLogFilter(first_day=today - timedelta(days=1), last_day=today),
+        tz=ctx.settings.zone,
+    )[-10:]
+    failed = [row for row in recent if row.status in (AirStatus.FAILED, AirStatus.MISSED)]
+    return render(request, "home.html", plan=plan, pending=pending, recent=recent, failed=failed)
+
+
+@router.get("/ban-tin", response_class=HTMLResponse)
+def bulletin_list(request: Request, session: SessionDep, trang_thai: str = "") -> HTMLResponse:
+    status = BulletinStatus(trang_thai) if trang_thai in BulletinStatus else None
+    bulletins = service.list_bulletins(session=session, status=status)
+    return render(
+        request, "bulletins.html", bulletins=bulletins, status=status, statuses=list(BulletinStatus)
+    )
+
+
+def _form_context(
+    session: SessionDep, values: dict[str, Any], errors: dict[str, str]
+) -> dict[str, Any]:
+    return {
+        "values": values,
+        "errors": errors,
+        "topics": service.list_topics(session=session),
+        "zones": service.list_zones(session=session),
+        "priorities": list(Priority),
+    }
+
+
+@router.get("/ban-tin/moi", response_class=HTMLResponse)
+def bulletin_new(request: Request, ctx: ContextDep, session: SessionDep) -> HTMLResponse:
+    today = ctx.today()
+    values = {
+        "first_day": today.isoformat(),
+        "last_day": (today + timedelta(days=7)).isoformat(),
+        "per_day": 1,
+        "speed": "1,0",
+        "topic": 8,
+        "priority": Priority.NORMAL.value,
+        "zone_ids": [z.id for z in service.list_zones(session=session)],
+    }
+    return render(request, "bulletin_form.html", **_form_context(session, values, {}))
+
+
+@router.post("/ban-tin/moi", response_class=HTMLResponse, response_model=None)
+def bulletin_create(
+    request: Request,
+    ctx: ContextDep,
+    session: SessionDep,
+    title: Annotated[str, Form()] = "",
+    text: Annotated[str, Form()] = "",
+    topic: Annotated[str, Form()] = "0",
+    priority: Annotated[str, Form()] = "normal",
+    first_day: Annotated[str, Form()] = "",
+    last_day: Annotated[str, Form()] = "",
+    per_day: Annotated[str, Form()] = "1",
+    speed: Annotated[str, Form()] = "1",
+    author: Annotated[str, Form()] = "",
+    zone_ids: Annotated[list[int] | None, Form()] = None,
+    action: Annotated[str, Form()] = "submit",
+    recording: Annotated[UploadFile | None, File()] = None,
+) -> HTMLResponse | RedirectResponse:
+    values: dict[str, Any] = {
+        "title": title, "text": text, "topic": topic, "priority": priority,
+        "first_day": first_day, "last_day": last_day, "per_day": per_day, "speed": speed,
+        "author": author, "zone_ids": zone_ids or [],
+    }  # fmt: skip
+    errors: dict[str, str] = {}
+    first = parse_day(first_day, "first_day", errors, "ngày bắt đầu")
+    last = parse_day(last_day, "last_day", errors, "ngày kết thúc")
+    plays = parse_int(per_day, "per_day", errors, "số lượt phát mỗi ngày")
+    topic_code = parse_int(topic, "topic", errors, "chủ đề")
+    rate = parse_float(speed, "speed", errors, "tốc độ đọc")
+    level = parse_priority(priority, errors)
+    recorded: Rendered | None = None
+    if recording is not None and recording.filename:
+        try:
+            recorded = receive_recording(ctx, recording.file, recording.filename, session=session)
+        except InputError as exc:
+            errors.update(exc.errors)
+    if errors or first is None or last is None:
+        return render(request, "bulletin_form.html", 422, **_form_context(session, values, errors))
+    data = BulletinCreate(
+        title=title, text=text, topic=topic_code or 0, priority=level, first_day=first,
+        last_day=last, per_day=plays or 0, zone_ids=zone_ids or [], speed=rate or 1.0,
+        author=author, submit=action != "draft",
+    )  # fmt: skip
+    try:
+        bulletin = service.create_bulletin(
+            data,
+            session=session,
+            renderer=ctx.renderer,
+            media_dir=ctx.settings.media_dir,
+            max_text_chars=ctx.settings.max_text_chars,
+            now=ctx.now(),
+            recording=recorded,
+            recording_name=recording.filename if recorded and recording else None,
+        )
+    except InputError as exc:
+        session.rollback()
+        return render(
+            request, "bulletin_form.html", 422, **_form_context(session, values, exc.errors)
+        )
+    except DomainError as exc:
+        session.rollback()
+        errors = {"text": exc.message}
+        return render(request, "bulletin_form.html", 422, **_form_context(session, values, errors))
+    return RedirectResponse(f"/ban-tin/{bulletin.id}?moi=1", status_code=303)
+
+
+@router.get("/ban-tin/{bulletin_id}", response_class=HTMLResponse)
+def bulletin_detail(
+    request: Request, session: SessionDep, bulletin_id: int, loi: str = "", moi: str = ""
+) -> HTMLResponse:
+    try:
+        bulletin = service.get_bulletin(bulletin_id, session=session)
+    except NotFound as exc:
+        return render(request, "error.html", 404, message=exc.message)
+    return render(
+        request,
+        "bulletin.html",
+        bulletin=bulletin,
+        audio_url=audio_url(bulletin.rendering),
+        error=loi,
+        created=bool(moi),
+    )
+
+
+def _decide(request: Request, bulletin_id: int, action: Any) -> Response:
+    try:
+        action()
+    except DomainError as exc:
+        return RedirectResponse(f"/ban-tin/{bulletin_id}?loi={quote(exc.message)}", status_code=303)
+    request.app.state.ctx.bulletins_changed()
+    return RedirectResponse(f"/ban-tin/{bulletin_id}", status_code=303)
+
+
+@router.post("/ban-tin/{bulletin_id}/gui-duyet")
+def bulletin_submit(
+    request: Request, ctx: ContextDep, session: SessionDep, bulletin_id: int
+) -> Response:
+    def act() -> None:
+        service.submit(
+            bulletin_id, session=session, renderer=ctx.renderer,
+            media_dir=ctx.settings.media_dir, now=ctx.now(),
+        )  # fmt: skip
+        session.commit()
+
+    return _decide(request, bulletin_id, act)
+
+
+@router.post("/ban-tin/{bulletin_id}/duyet")
+def bulletin_approve(
+    request: Request,
+    ctx: ContextDep,
+    session: SessionDep,
+    bulletin_id: int,
+    approver: Annotated[str, Form()] = "",
+) -> Response:
+    def act() -> None:
+        service.approve(
+            bulletin_id, session=session, approver=approver, renderer=ctx.renderer,
+            media_dir=ctx.settings.media_dir, now=ctx.now(),
+        )  # fmt: skip
+        session.commit()
+
+    return _decide(request, bulletin_id, act)
+
+
+@router.post("/ban-tin/{bulletin_id}/tra-lai")
+def bulletin_return(
+    request: Request,
+    ctx: ContextDep,
+    session: SessionDep,
+    bulletin_id: int,
+    approver: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    def act() -> None:
+        service.return_to_editor(
+            bulletin_id, session=session, approver=approver, reason=reason, now=ctx.now()
+        )
+        session.commit()
+
+    return _decide(request, bulletin_id, act)
+
+
+@router.get("/am-thanh/{sha256}.mp3")
+def audio_file(ctx: ContextDep, session: SessionDep, sha256: str) -> Response:
+    rendering = session.scalar(select(Rendering).where(Rendering.sha256 == sha256))
+    if rendering is None:
+        return Response("Không có tệp âm thanh này.", status_code=404)
+    return FileResponse(ctx.settings.media_dir / rendering.file, media_type="audio/mpeg")
+
+
+@router.get("/lich-phat", response_class=HTMLResponse)
+def plan_page(
+    request: Request, ctx: ContextDep, session: SessionDep, ngay: str = "", loi: str = ""
+) -> HTMLResponse:
+    errors: dict[str, str] = {}
+    day = parse_day(ngay, "ngay", errors, "ngày") if ngay else ctx.today() + timedelta(days=1)
+    if day is None:
+        return render(request, "error.html", 400, message=errors["ngay"])
+    plan = read_plan(session=session, day=day, tz=ctx.settings.zone)
+    return render(
+        request,
+        "plan.html",
+        plan=plan,
+        day=day,
+        prev_day=day - timedelta(days=1),
+        next_day=day + timedelta(days=1),
+        error=loi,
+    )
+
+
+@router.post("/lich-phat/lap")
+def plan_build(request: Request, ctx: ContextDep, ngay: Annotated[str, Form()] = "") -> Response:
+    errors: dict[str, str] = {}
+    day = parse_day(ngay, "ngay", errors, "ngày")
+    if day is None:
+        return render(request, "error.html", 400, message=errors["ngay"])
+    try:
+        ctx.station.build_plan(day)
+    except DomainError as exc:
+        return RedirectResponse(f"/lich-phat?ngay={day}&loi={quote(exc.message)}", status_code=303)
+    return RedirectResponse(f"/lich-phat?ngay={day}", status_code=303)
+
+
+def _airlog_filter(
+    ctx: ContextDep, tu: str, den: str, cum: str, trang_thai: str, errors: dict[str, str]
+) -> AirLogFilter:
+    today = ctx.today()
+    first = parse_day(tu, "tu", errors, "ngày bắt đầu") if tu else today - timedelta(days=6)
+    last = parse_day(den, "den", errors, "ngày kết thúc") if den else today
+    first, last = first or today, last or today
+    if last < first:
+        errors["den"] = "Ngày kết thúc phải bằng hoặc sau ngày bắt đầu."
+        last = first
+    zone_id = int(cum) if cum.isdigit() else None
+    status = AirStatus(trang_thai) if trang_thai in AirStatus else None
+    return AirLogFilter(first_day=first, last_day=last, zone_id=zone_id, status=status)
+
+
+@router.get("/nhat-ky", response_class=HTMLResponse)
+def airlog_page(
+    request: Request,
+    ctx: ContextDep,
+    session: SessionDep,
+    tu: str = "",
+    den: str = "",
+    cum: str = "",
+    trang_thai: str = "",
+) -> HTMLResponse:
+    errors: dict[str, str] = {}
+    filt = _airlog_filter(ctx, tu, den, cum, trang_thai, errors)
+    rows = query_airlog(session=session, filt=filt, tz=ctx.settings.zone)
+    total_s = sum(row.aired_s for row in rows)
+    return render(
+        request,
+        "airlog.html",
+        rows=rows,
+        filt=filt,
+        errors=errors,
+        total_s=total_s,
+        zones=service.list_zones(session=session),
+        statuses=list(AirStatus),
+        query=request.url.query,
+    )
+
+
+@router.get("/nhat-ky.csv")
+def airlog_csv_download(
+    ctx: ContextDep,
+    session: SessionDep,
+    tu: str = "",
+    den: str = "",
+    cum: str = "",
+    trang_thai: str = "",
+) -> Response:
+    errors: dict[str, str] = {}
+    filt = _airlog_filter(ctx, tu, den, cum, trang_thai, errors)
+    if errors:
+        return Response(" ".join(errors.values()), status_code=400)
+    rows = query_airlog(session=session, filt=filt, tz=ctx.settings.zone)
+    return Response(
+        airlog_csv(rows, tz=ctx.settings.zone),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{airlog_filename(filt)}"'},
+    )
+
+
+@router.get("/khung-gio", response_class=HTMLResponse)
+def slots_page(request: Request, session: SessionDep) -> HTMLResponse:
+    return render(
+        request,
+        "slots.html",
+        slots=service.list_slots(session=session),
+        zones=service.list_zones(session=session),
+    )
