@@ -1,0 +1,25 @@
+"""The interface every text-to-speech engine implements."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+
+@runtime_checkable
+class SpeechEngine(Protocol):
+    """A text-to-speech backend that renders one text to one audio file."""
+
+    #: Recorded with each rendering, e.g. "gtts" or "espeak-ng".
+    name: str
+
+    def default_voice(self) -> str:
+        """Return the voice used when the caller does not choose one."""
+        ...
+
+    def synthesize(self, text: str, *, voice: str, speed: float, dst: Path) -> None:
+        """Write text as speech to dst (any ffmpeg-readable format) or raise EngineError.
+
+        Implementations must never leave an empty or partial file at dst.
+        """
+        ...

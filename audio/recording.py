@@ -1,0 +1,91 @@
+"""Uploaded human recordings: validate, then master like synthesised speech."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from audio import ffmpeg
+from audio.errors import AudioInputError
+from audio.mastering import MasteringSpec, master, sha256_file
+from audio.speech import Rendered, read_cached, rendered_from_mastered, write_sidecar
+
+ENGINE_NAME = "recording"
+MIN_DURATION_S = 0.5
+# Integrated loudness under this is a muted microphone or room tone, not an announcement.
+SILENT_LUFS = -60.0
+# ffprobe format names (comma-separated aliases) of containers a phone or browser produces.
+# Anything else, notably playlists such as HLS or concat lists, is refused.
+ACCEPTED_FORMATS = frozenset(
+    {"mp3", "wav", "mov", "mp4", "m4a", "ogg", "matroska", "webm", "aac", "flac"}
+)
+
+NOT_AUDIO_MESSAGE = "Tệp tải lên không phải là tệp âm thanh (chấp nhận mp3, wav, m4a, ogg)."
+TOO_SHORT_MESSAGE = "Bản ghi quá ngắn (dưới nửa giây)."
+SILENT_MESSAGE = "Bản ghi gần như không có tiếng."
+
+
+def format_duration_vi(seconds: float) -> str:
+    """Return a duration in Vietnamese minutes and seconds, e.g. "2 phút 5 giây"."""
+    total = max(0, round(seconds))
+    minutes, secs = divmod(total, 60)
+    if minutes and secs:
+        return f"{minutes} phút {secs} giây"
+    if minutes:
+        return f"{minutes} phút"
+    return f"{secs} giây"
+
+
+def too_long_message(duration_s: float, limit_s: float) -> str:
+    """Return the Vietnamese message for a recording longer than the limit."""
+    # Round the length up so a file just over the limit never reads as equal to it.
+    return (
+        f"Bản ghi dài {format_duration_vi(math.ceil(duration_s))}, "
+        f"vượt quá giới hạn {format_duration_vi(limit_s)}."
+    )
+
+
+def is_accepted_format(format_name: str) -> bool:
+    """Return True if an ffprobe format name is one of the accepted containers."""
+    return any(part.strip() in ACCEPTED_FORMATS for part in format_name.split(","))
+
+
+def master_recording(
+    src: Path, cache_dir: Path, spec: MasteringSpec, *, max_duration_s: float | None = None
+) -> Rendered:
+    """Validate an uploaded recording and master it into cache_dir."""
+    try:
+        info = ffmpeg.probe(src)
+    except AudioInputError as exc:
+        raise AudioInputError(NOT_AUDIO_MESSAGE, exc.detail) from exc
+    if not is_accepted_format(info.format_name):
+        raise AudioInputError(
+            NOT_AUDIO_MESSAGE, f"{src.name}: container {info.format_name!r} is not accepted"
+        )
+    if info.duration_s < MIN_DURATION_S:
+        raise AudioInputError(TOO_SHORT_MESSAGE, f"{src.name}: {info.duration_s:.2f} s long")
+    if max_duration_s is not None and info.duration_s > max_duration_s:
+        raise AudioInputError(
+            too_long_message(info.duration_s, max_duration_s),
+            f"{src.name}: {info.duration_s:.1f} s exceeds the {max_duration_s:.0f} s limit",
+        )
+    loudness = ffmpeg.measure_loudness(src, timeout_s=ffmpeg.timeout_for(info.duration_s))
+    if not math.isfinite(loudness.integrated_lufs) or loudness.integrated_lufs < SILENT_LUFS:
+        raise AudioInputError(
+            SILENT_MESSAGE, f"{src.name}: integrated loudness {loudness.integrated_lufs} LUFS"
+        )
+
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    dst = cache_dir / f"{sha256_file(src)}.mp3"
+    cached = read_cached(dst, engine=ENGINE_NAME, voice="", speed=1.0, spoken_text="", spec=spec)
+    if cached is not None:
+        return cached
+    try:
+        mastered = master(src, dst, spec)
+    except AudioInputError as exc:
+        raise AudioInputError(SILENT_MESSAGE, exc.detail) from exc
+    rendered = rendered_from_mastered(
+        mastered, engine=ENGINE_NAME, voice="", speed=1.0, spoken_text=""
+    )
+    write_sidecar(rendered, spec)
+    return rendered
