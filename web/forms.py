@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 import tempfile
 from datetime import date, datetime
+from enum import Enum
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -18,6 +19,7 @@ from playlists.service import master_upload, priority_from_label
 from playlists.speech import mastering_spec
 from web.context import StationContext
 
+E = TypeVar("E", bound=Enum)
 _DMY = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
 
 
@@ -53,6 +55,14 @@ def parse_float(value: str, field: str, errors: dict[str, str], label: str) -> f
         return float(value.strip().replace(",", "."))
     except ValueError:
         errors[field] = f"{label.capitalize()} phải là số."
+        return None
+
+
+def enum_or_none(cls: type[E], value: str) -> E | None:
+    """Return the member with this value, or None for an empty or unknown filter value."""
+    try:
+        return cls(value)
+    except ValueError:
         return None
 
 

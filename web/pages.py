@@ -21,7 +21,14 @@ from playlists.reports import AirLogFilter, airlog_csv, airlog_filename, query_a
 from playlists.schemas import BulletinCreate
 from web import formatting
 from web.deps import ContextDep, SessionDep
-from web.forms import parse_day, parse_float, parse_int, parse_priority, receive_recording
+from web.forms import (
+    enum_or_none,
+    parse_day,
+    parse_float,
+    parse_int,
+    parse_priority,
+    receive_recording,
+)
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -67,7 +74,7 @@ def home(request: Request, ctx: ContextDep, session: SessionDep) -> HTMLResponse
 
 @router.get("/ban-tin", response_class=HTMLResponse)
 def bulletin_list(request: Request, session: SessionDep, trang_thai: str = "") -> HTMLResponse:
-    status = BulletinStatus(trang_thai) if trang_thai in BulletinStatus else None
+    status = enum_or_none(BulletinStatus, trang_thai)
     bulletins = service.list_bulletins(session=session, status=status)
     return render(
         request, "bulletins.html", bulletins=bulletins, status=status, statuses=list(BulletinStatus)
@@ -296,7 +303,7 @@ def _airlog_filter(
         errors["den"] = "Ngày kết thúc phải bằng hoặc sau ngày bắt đầu."
         last = first
     zone_id = int(cum) if cum.isdigit() else None
-    status = AirStatus(trang_thai) if trang_thai in AirStatus else None
+    status = enum_or_none(AirStatus, trang_thai)
     return AirLogFilter(first_day=first, last_day=last, zone_id=zone_id, status=status)
 
 

@@ -1,0 +1,164 @@
+"""End to end in a real headless Chromium against a real server with the real scheduler.
+
+A person's whole day with the station: write a bulletin in the form, listen to it, approve it,
+build the plan, watch the scheduler air the slot to the file output, download the log.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+import socket
+import threading
+import time as _time
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from playlists.db import session_scope
+from playlists.models import Slot, Zone
+from web.app import create_app
+from web.context import StationContext
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM_FLAGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--autoplay-policy=no-user-gesture-required",
+]  # fmt: skip
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def browser() -> Iterator[Browser]:
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert chromium, "Chromium is installed by `bash scripts/install.sh --dev`"
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def station(ctx: StationContext) -> StationContext:
+    # Prepare 2 s ahead instead of 20, so the slot can start soon after the test sets it up.
+    ctx.settings = ctx.settings.model_copy(update={"prepare_lead_s": 2.0})
+    ctx.station.settings = ctx.settings
+    return ctx
+
+
+@pytest.fixture
+def server(station: StationContext) -> Iterator[str]:
+    port = free_port()
+    config = uvicorn.Config(create_app(station), host="127.0.0.1", port=port, log_level="warning")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = _time.monotonic() + 30
+    while not srv.started:
+        assert _time.monotonic() < deadline, "server did not start"
+        _time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(timeout=30)
+
+
+def test_a_bulletin_goes_from_the_form_to_the_air_and_into_the_csv(
+    station: StationContext, server: str, browser: Browser, tmp_path: Path
+) -> None:
+    start = (station.now() + timedelta(seconds=40)).replace(microsecond=0)
+    local = start.astimezone(station.settings.zone)
+    with session_scope(station.sessions) as session:
+        zone = Zone(name="Tổ dân phố 3")
+        session.add_all(
+            [zone, Slot(name="Phát thử", start=local.time(), duration_s=120, zones=[zone])]
+        )
+    day = local.date()
+    page: Page = browser.new_page(accept_downloads=True)
+
+    page.goto(f"{server}/ban-tin/moi")
+    page.fill("input[name=title]", "Lịch tiếp công dân")
+    page.fill("textarea[name=text]", "UBND phường tiếp công dân vào thứ 5 hằng tuần, từ 7h30.")
+    page.fill("input[name=first_day]", (day - timedelta(days=1)).isoformat())
+    page.fill("input[name=last_day]", (day + timedelta(days=1)).isoformat())
+    page.select_option("select[name=priority]", "priority")
+    assert (
+        page.is_checked("text=Tổ dân phố 3 >> input")
+        or page.locator("input[name=zone_ids]").first.is_checked()
+    )
+    page.click("button[value=submit]")
+
+    page.wait_for_url("**/ban-tin/*")
+    assert page.inner_text("#status") == "Chờ duyệt"
+    assert page.is_visible("#offline-voice"), "the page says the offline voice was used"
+    duration = page.evaluate(
+        """() => new Promise((ok, fail) => {
+            const a = document.querySelector('#player');
+            if (a.readyState >= 1) return ok(a.duration);
+            a.addEventListener('loadedmetadata', () => ok(a.duration));
+            a.addEventListener('error', () => fail('audio error'));
+        })"""
+    )
+    assert duration > 1.0, "the browser decodes the rendered audio"
+
+    page.fill(".decide form:first-child input[name=approver]", "Chủ tịch UBND phường")
+    page.click("#approve")
+    page.wait_for_selector("#status:has-text('Đã duyệt')")
+
+    page.goto(f"{server}/lich-phat?ngay={day.isoformat()}")
+    page.click("#build-plan")
+    page.wait_for_selector("article[data-slot='Phát thử'] >> text=Lịch tiếp công dân")
+    assert station.now() < start, "the plan was built before the slot (the test is on time)"
+
+    deadline = _time.monotonic() + 120
+    while True:
+        page.goto(f"{server}/nhat-ky?tu={day.isoformat()}&den={day.isoformat()}")
+        if page.locator("tr.status-played").count() == 1:
+            break
+        assert _time.monotonic() < deadline, "the scheduler did not air the slot"
+        _time.sleep(1)
+    assert "Theo lịch" in page.inner_text("tr.status-played")
+
+    with page.expect_download() as download_info:
+        page.click("#csv")
+    saved = tmp_path / "log.csv"
+    download_info.value.save_as(saved)
+    raw = saved.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf"), "UTF-8 with BOM for Excel"
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    played = [r for r in rows if r["Tiêu đề bản tin"] == "Lịch tiếp công dân"]
+    assert len(played) == 1
+    assert played[0]["Trạng thái"] == "Đã phát" and played[0]["Nguồn"] == "Theo lịch"
+    measured = float(played[0]["Thời lượng phát (giây)"])
+    assert abs(measured - duration) < 0.5, "the measured airtime matches the audio"
+    assert played[0]["Khung giờ"] == "Phát thử"
+
+
+def test_the_form_explains_bad_input_in_vietnamese_and_saves_nothing(
+    station: StationContext, server: str, browser: Browser
+) -> None:
+    with session_scope(station.sessions) as session:
+        session.add(Zone(name="Chợ"))
+    page = browser.new_page()
+    page.goto(f"{server}/ban-tin/moi")
+    page.fill("input[name=title]", "Sai ngày")
+    page.fill("textarea[name=text]", "Nội dung")
+    page.fill("input[name=first_day]", "2026-12-10")
+    page.fill("input[name=last_day]", "2026-12-01")
+    page.click("button[value=submit]")
+    errors = page.inner_text("#form-errors")
+    assert "Ngày kết thúc phải bằng hoặc sau ngày bắt đầu." in errors
+    assert page.input_value("input[name=title]") == "Sai ngày", "what was typed is kept"
+    page.goto(f"{server}/ban-tin")
+    assert "Chưa có bản tin nào" in page.inner_text("table")
