@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Everything CI checks: style, types, the layer contract, then every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/.venv/bin:$PATH"
+echo "== ruff";          ruff check . && ruff format --check .
+echo "== mypy";          mypy
+echo "== import-linter"; lint-imports
+echo "== pytest";        pytest "$@"

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Install everything Loa Phường needs on a fresh Debian machine, then stop.
+#   bash scripts/install.sh          the station: ffmpeg, espeak-ng, Python packages in .venv
+#   bash scripts/install.sh --dev    also the test tools: Chromium for browser tests, pytest, ruff...
+# Safe to run again: it installs only what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+dev=0
+[ "${1:-}" = "--dev" ] && dev=1
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+
+packages=()
+command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || packages+=(ffmpeg)
+command -v espeak-ng >/dev/null || packages+=(espeak-ng)
+if [ "$dev" = 1 ]; then
+  command -v chromium >/dev/null || packages+=(chromium)
+fi
+python=${PYTHON:-python3}
+if ! command -v "$python" >/dev/null; then
+  packages+=(python3 python3-venv)
+elif ! "$python" -c 'import ensurepip, venv' 2>/dev/null; then
+  packages+=(python3-venv)
+fi
+
+if [ "${#packages[@]}" -gt 0 ]; then
+  echo "Cài gói hệ thống: ${packages[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${packages[@]}"
+fi
+
+"$python" - <<'PY'
+import sys
+if sys.version_info < (3, 11):
+    sys.exit(f"Loa Phường cần Python 3.11 trở lên; máy này có {sys.version.split()[0]}.")
+PY
+
+[ -x .venv/bin/python ] || "$python" -m venv .venv
+.venv/bin/python -m pip install --quiet --upgrade pip
+if [ "$dev" = 1 ]; then
+  .venv/bin/python -m pip install --quiet -e ".[dev]"
+else
+  .venv/bin/python -m pip install --quiet -e .
+fi
+echo "Đã cài xong Loa Phường trong .venv"
