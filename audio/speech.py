@@ -77,6 +77,16 @@ def cache_key(spoken_text: str, engine: str, voice: str, speed: float) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+def voice_for(engine: SpeechEngine, wanted: str | None) -> str:
+    """Return the wanted voice if the engine has it, else the engine's default voice.
+
+    A bulletin asks for a voice once (say, the southern one); an engine further down the chain
+    that lacks it must still speak rather than fail.
+    """
+    supported = getattr(engine, "voices", (engine.default_voice(),))
+    return wanted if wanted is not None and wanted in supported else engine.default_voice()
+
+
 # --------------------------------------------------------------------------- cache files
 # Shared with audio.recording, which caches uploaded recordings the same way.
 
@@ -254,7 +264,7 @@ class SpeechRenderer:
 
         failures: list[str] = []
         for engine in self.engines:
-            chosen_voice = voice or engine.default_voice()
+            chosen_voice = voice_for(engine, voice)
             try:
                 rendered = self._render_with(engine, spoken, chosen_voice, speed)
             except EngineError as exc:

@@ -217,6 +217,21 @@ class Bulletin(Base):
     rendering: Mapped[Rendering | None] = relationship()
 
 
+class LexiconEntry(Base):
+    """The station's own reading of an abbreviation, over the built-in lexicon.
+
+    An empty `spoken` means "read it as written": the station turned a built-in entry off.
+    """
+
+    __tablename__ = "lexicon_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    written: Mapped[str] = mapped_column(String(40), unique=True)
+    spoken: Mapped[str] = mapped_column(String(300), default="")
+    updated_by: Mapped[str] = mapped_column(String(100), default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
 class DayPlan(Base):
     """The header of one built day plan: when it was built and what did not fit."""
 

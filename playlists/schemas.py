@@ -107,3 +107,25 @@ class AirLogRead(BaseModel):
     status: AirStatus
     source: AirSource
     reason: str
+
+
+class ReadingRead(BaseModel):
+    """An abbreviation and how the station reads it."""
+
+    written: str
+    spoken: str
+    builtin: str | None
+    source: str
+
+
+class ReadingWrite(BaseModel):
+    """A new reading for an abbreviation."""
+
+    spoken: str = Field(default="", description="Cách đọc; để trống là đọc nguyên văn")
+    by: str = ""
+
+
+class SpeakRequest(BaseModel):
+    """Text to show in its spoken form."""
+
+    text: str = Field(max_length=50_000)

@@ -21,7 +21,7 @@ from audio.speech import Rendered, SpeechRenderer
 from playlists.errors import InputError, NotFound, StateError
 from playlists.models import Bulletin, BulletinStatus, Priority, Slot, Topic, Zone
 from playlists.schemas import BulletinCreate
-from playlists.speech import store_rendering
+from playlists.speech import VOICE_LABELS, store_rendering
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +89,8 @@ def check_bulletin(
         errors["per_day"] = f"Số lượt phát mỗi ngày phải từ 1 đến {MAX_PER_DAY}."
     if not SPEED_RANGE[0] <= data.speed <= SPEED_RANGE[1]:
         errors["speed"] = "Tốc độ đọc phải từ 0,8 đến 1,3 lần."
+    if (data.voice or "") not in VOICE_LABELS:
+        errors["voice"] = "Giọng đọc không có trong danh sách."
     if session.scalar(select(Topic.id).where(Topic.code == data.topic)) is None:
         errors["topic"] = "Chủ đề không có trong danh sách."
     if not data.zone_ids:
@@ -294,3 +296,50 @@ def master_upload(
     if not kept.exists():
         shutil.copyfile(src, kept)
     return rendered
+
+
+OFFLINE_ENGINES = frozenset({"espeak-ng"})
+
+
+def refresh_renderings(
+    *, session: Session, renderer: SpeechRenderer, media_dir: Path, today: date
+) -> list[int]:
+    """Re-render running bulletins whose audio is stale or came from the offline fallback.
+
+    Stale: the text, lexicon or speed changed since it was rendered. Offline: espeak-ng made it
+    while gTTS was unreachable; once a better engine answers, the bulletin gets its voice before
+    its next air time. Returns the ids of bulletins whose audio changed.
+    """
+    query = select(Bulletin).where(
+        Bulletin.status == BulletinStatus.APPROVED,
+        Bulletin.last_day >= today,
+        Bulletin.recording_name.is_(None),
+    )
+    changed: list[int] = []
+    for bulletin in session.scalars(query.order_by(Bulletin.first_day, Bulletin.id)):
+        current = bulletin.rendering
+        stale = (
+            current is None
+            or current.spoken_text != renderer.spoken_form(bulletin.text)
+            or abs(current.speed - bulletin.speed) > 1e-6
+        )
+        offline = current is not None and current.engine in OFFLINE_ENGINES
+        if not (stale or offline):
+            continue
+        try:
+            rendered = renderer.render(bulletin.text, voice=bulletin.voice, speed=bulletin.speed)
+        except AudioError as exc:
+            log.warning("bulletin %s: re-render failed: %s", bulletin.id, exc.detail)
+            continue
+        if not stale and rendered.engine in OFFLINE_ENGINES:
+            # The better engines are still unreachable: trying the rest now would only wait
+            # for the same timeouts again.
+            log.info("better speech engines still unreachable; will retry later")
+            break
+        if current is not None and rendered.sha256 == current.sha256:
+            continue
+        bulletin.rendering = store_rendering(session, rendered, media_dir=media_dir)
+        changed.append(bulletin.id)
+        log.info("bulletin %s re-rendered by %s", bulletin.id, rendered.engine)
+    session.flush()
+    return changed

@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     plan_build_time: time = time(20, 0)
     misfire_grace_s: int = Field(default=120, ge=1, le=3600)
     prepare_lead_s: float = Field(default=20.0, ge=0, le=600)
+    refresh_every_min: float = Field(default=10.0, gt=0, le=1440)
     max_text_chars: int = Field(default=5000, ge=100, le=50000)
     max_upload_mb: int = Field(default=50, ge=1, le=500)
 

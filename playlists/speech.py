@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from sqlalchemy import select
@@ -14,6 +15,15 @@ from audio.speech import Rendered, SpeechRenderer
 from playlists.models import Rendering
 from playlists.settings import Settings
 
+# What staff choose from. Regional voices exist in the offline engine; gTTS has one voice and
+# piper one per voice file, so for them the choice falls back to their own voice.
+VOICE_LABELS: dict[str, str] = {
+    "": "Mặc định của đài",
+    "vi": "Giọng miền Bắc",
+    "vi-vn-x-central": "Giọng miền Trung",
+    "vi-vn-x-south": "Giọng miền Nam",
+}
+
 
 def mastering_spec(settings: Settings) -> MasteringSpec:
     """Return the station's loudness targets."""
@@ -22,15 +32,27 @@ def mastering_spec(settings: Settings) -> MasteringSpec:
     )
 
 
-def make_renderer(settings: Settings, engines: tuple[str, ...] | None = None) -> SpeechRenderer:
-    """Build the speech renderer with the station's engine order, cache and loudness."""
+def station_normalizer(lexicon: Mapping[str, str] | None) -> Callable[[str], str]:
+    """Return the normalizer reading abbreviations with the station's lexicon."""
+    if lexicon is None:
+        return normalize
+    frozen = dict(lexicon)
+    return lambda text: normalize(text, frozen)
+
+
+def make_renderer(
+    settings: Settings,
+    engines: tuple[str, ...] | None = None,
+    lexicon: Mapping[str, str] | None = None,
+) -> SpeechRenderer:
+    """Build the speech renderer with the station's engine order, cache, loudness and lexicon."""
     return SpeechRenderer(
         cache_dir=settings.media_dir / "tts",
         engines=build_engines(
             engines or settings.tts_engines, gtts_timeout_s=settings.gtts_timeout_s
         ),
         spec=mastering_spec(settings),
-        normalizer=normalize,
+        normalizer=station_normalizer(lexicon),
     )
 
 

@@ -15,6 +15,7 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -78,6 +79,19 @@ class Station:
         self.scheduler.start()
         self.catch_up()
         log.info("station started; %d slot job(s) scheduled", len(self.air_jobs()))
+
+    def every(self, minutes: float, job: Callable[[], object], job_id: str) -> None:
+        """Run a housekeeping job every few minutes (first run one interval from now)."""
+        self.scheduler.add_job(
+            job, IntervalTrigger(minutes=minutes), id=job_id, replace_existing=True
+        )
+
+    def soon(self, job: Callable[[], object], job_id: str) -> None:
+        """Run a job once, now, in the scheduler's threads instead of the caller's."""
+        if self.scheduler.running:
+            self.scheduler.add_job(job, id=job_id, replace_existing=True)
+        else:
+            job()
 
     def shutdown(self) -> None:
         """Stop the scheduler, letting a slot on air finish."""

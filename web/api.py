@@ -11,6 +11,7 @@ from fastapi.responses import FileResponse, Response
 
 from playlists import service
 from playlists.errors import InputError
+from playlists.lexicon import readings, reset_reading, set_reading
 from playlists.models import AirSource, AirStatus, BulletinStatus
 from playlists.plans import plan_as_json, read_plan
 from playlists.reports import AirLogFilter, airlog_csv, airlog_filename, query_airlog
@@ -19,7 +20,10 @@ from playlists.schemas import (
     BulletinCreate,
     BulletinRead,
     Decision,
+    ReadingRead,
+    ReadingWrite,
     SlotRead,
+    SpeakRequest,
     TopicRead,
     ZoneRead,
 )
@@ -211,3 +215,35 @@ def airlog_export(
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{airlog_filename(filt)}"'},
     )
+
+
+@router.get("/lexicon", response_model=list[ReadingRead], summary="Từ điển chữ viết tắt")
+def lexicon(session: SessionDep) -> Any:
+    return [
+        ReadingRead(written=r.written, spoken=r.spoken, builtin=r.builtin, source=r.source)
+        for r in readings(session=session)
+    ]
+
+
+@router.put("/lexicon/{written}", response_model=ReadingRead, summary="Thêm hoặc sửa cách đọc")
+def lexicon_set(written: str, body: ReadingWrite, ctx: ContextDep, session: SessionDep) -> Any:
+    set_reading(written, body.spoken, session=session, by=body.by, now=ctx.now())
+    session.commit()
+    ctx.lexicon_changed()
+    found = next(r for r in readings(session=session) if r.written == written.strip())
+    return ReadingRead(
+        written=found.written, spoken=found.spoken, builtin=found.builtin, source=found.source
+    )
+
+
+@router.delete("/lexicon/{written}", status_code=204, summary="Về cách đọc mặc định")
+def lexicon_reset(written: str, ctx: ContextDep, session: SessionDep) -> Response:
+    reset_reading(written, session=session)
+    session.commit()
+    ctx.lexicon_changed()
+    return Response(status_code=204)
+
+
+@router.post("/spoken-form", summary="Văn bản sẽ được đọc như thế nào")
+def spoken_form(body: SpeakRequest, ctx: ContextDep) -> dict[str, str]:
+    return {"spoken": ctx.renderer.spoken_form(body.text)}

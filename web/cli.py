@@ -17,17 +17,17 @@ from typing import Annotated, NoReturn
 import typer
 
 from audio.errors import AudioError
-from audio.normalize import normalize
 from playlists import service
 from playlists.db import session_scope
 from playlists.demo import is_empty, seed_demo
 from playlists.errors import DomainError
+from playlists.lexicon import effective_lexicon, readings, reset_reading, set_reading
 from playlists.models import AirSource, AirStatus
 from playlists.plans import find_slot, plan_as_json, read_plan
 from playlists.reports import AirLogFilter, airlog_csv, query_airlog
 from playlists.schemas import BulletinCreate
 from playlists.settings import Settings, SettingsError, load_settings
-from playlists.speech import make_renderer
+from playlists.speech import make_renderer, station_normalizer
 from web.context import StationContext
 
 app = typer.Typer(
@@ -39,7 +39,9 @@ app = typer.Typer(
 bulletin_app = typer.Typer(help="Bản tin.", no_args_is_help=True)
 plan_app = typer.Typer(help="Lịch phát.", no_args_is_help=True)
 airlog_app = typer.Typer(help="Nhật ký phát sóng.", no_args_is_help=True)
+lexicon_app = typer.Typer(help="Từ điển chữ viết tắt: cách đọc của đài.", no_args_is_help=True)
 app.add_typer(bulletin_app, name="bulletin")
+app.add_typer(lexicon_app, name="lexicon")
 app.add_typer(plan_app, name="plan")
 app.add_typer(airlog_app, name="airlog")
 
@@ -86,6 +88,21 @@ def parse_date(value: str, option: str) -> date:
         return date.fromisoformat(value)
     except ValueError:
         fail(f"{option} “{value}” không phải ngày hợp lệ (dạng YYYY-MM-DD, ví dụ 2026-11-27).")
+
+
+def station_lexicon(settings: Settings) -> dict[str, str] | None:
+    """Return the station's lexicon, or None (built-in) when the station has no database yet.
+
+    Reading text aloud must not create a database as a side effect.
+    """
+    if settings.database_url is None and not (settings.data_dir / "loa.db").exists():
+        return None
+    ctx = open_station(settings)
+    try:
+        with session_scope(ctx.sessions) as session:
+            return effective_lexicon(session=session)
+    finally:
+        ctx.stop()
 
 
 def _setup_logging(verbose: bool = False) -> None:
@@ -160,7 +177,7 @@ def say(
     """Chuẩn hóa, đọc và xử lý âm lượng một đoạn văn bản vào tệp."""
     settings = settings_or_exit()
     engines = settings.tts_engines if engine == EngineChoice.AUTO else (engine.value,)
-    renderer = make_renderer(settings, engines)
+    renderer = make_renderer(settings, engines, lexicon=station_lexicon(settings))
     try:
         rendered = renderer.render(text)
     except AudioError as exc:
@@ -179,15 +196,16 @@ def normalize_command(
     text: Annotated[str | None, typer.Argument(help="Văn bản (bỏ trống khi dùng --lines)")] = None,
     lines: Annotated[bool, typer.Option("--lines", help="Đọc từng dòng từ stdin")] = False,
 ) -> None:
-    """In cách đọc của văn bản."""
+    """In cách đọc của văn bản (theo từ điển viết tắt của đài)."""
+    speak = station_normalizer(station_lexicon(settings_or_exit()))
     if lines:
         for line in sys.stdin:
-            sys.stdout.write(normalize(line.rstrip("\n")) + "\n")
+            sys.stdout.write(speak(line.rstrip("\n")) + "\n")
             sys.stdout.flush()
         return
     if text is None:
         fail("Cần văn bản, hoặc dùng --lines để đọc từ stdin.")
-    typer.echo(normalize(text))
+    typer.echo(speak(text))
 
 
 @bulletin_app.command("add")
@@ -356,6 +374,61 @@ def airlog_export(
     except OSError as exc:
         fail(f"Không ghi được {output}: {exc.strerror}")
     typer.echo(f"Đã xuất {len(rows)} dòng vào {output}")
+
+
+REFRESH_NOTE = (
+    "Đài đang chạy (loa serve) sẽ đọc lại các bản tin đang phát theo cách đọc mới "
+    "trong vòng {minutes:g} phút, trước lượt phát kế tiếp."
+)
+
+
+@lexicon_app.command("list")
+def lexicon_list() -> None:
+    """In các chữ viết tắt và cách đọc."""
+    ctx = open_station(settings_or_exit())
+    try:
+        with session_scope(ctx.sessions) as session:
+            for reading in readings(session=session):
+                spoken = reading.spoken or "(đọc nguyên văn)"
+                typer.echo(f"{reading.written}\t{spoken}\t{reading.source}")
+    finally:
+        ctx.stop()
+
+
+@lexicon_app.command("set")
+def lexicon_set(
+    written: Annotated[str, typer.Argument(help="Chữ viết tắt, ví dụ UBND")],
+    spoken: Annotated[str, typer.Argument(help='Cách đọc; để trống "" là đọc nguyên văn')],
+    by: Annotated[str, typer.Option("--by", help="Người sửa")] = "",
+) -> None:
+    """Thêm hoặc sửa cách đọc một chữ viết tắt."""
+    ctx = open_station(settings_or_exit())
+    try:
+        with session_scope(ctx.sessions) as session:
+            set_reading(written, spoken, session=session, by=by, now=ctx.now())
+    except DomainError as exc:
+        fail(exc.message)
+    finally:
+        ctx.stop()
+    typer.echo(f"{written.strip()}: {' '.join(spoken.split()) or '(đọc nguyên văn)'}")
+    typer.echo(REFRESH_NOTE.format(minutes=ctx.settings.refresh_every_min))
+
+
+@lexicon_app.command("reset")
+def lexicon_reset(
+    written: Annotated[str, typer.Argument(help="Chữ viết tắt")],
+) -> None:
+    """Bỏ cách đọc của đài, trở về cách đọc mặc định."""
+    ctx = open_station(settings_or_exit())
+    try:
+        with session_scope(ctx.sessions) as session:
+            reset_reading(written, session=session)
+    except DomainError as exc:
+        fail(exc.message)
+    finally:
+        ctx.stop()
+    typer.echo(f"{written.strip()}: đã trở về cách đọc mặc định")
+    typer.echo(REFRESH_NOTE.format(minutes=ctx.settings.refresh_every_min))
 
 
 def main() -> None:

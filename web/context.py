@@ -11,9 +11,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from audio.speech import SpeechRenderer
 from playlists.db import make_engine, make_session_factory, migrate, session_scope
+from playlists.lexicon import effective_lexicon
 from playlists.models import DayPlan, Zone
+from playlists.service import refresh_renderings
 from playlists.settings import Settings
-from playlists.speech import make_renderer
+from playlists.speech import make_renderer, station_normalizer
 from scheduler.clock import Clock, SystemClock
 from scheduler.station import Station
 
@@ -41,11 +43,13 @@ class StationContext:
         migrate(engine)
         sessions = make_session_factory(engine)
         clock = clock or SystemClock()
+        with session_scope(sessions) as session:
+            lexicon = effective_lexicon(session=session)
         return cls(
             settings=settings,
             engine=engine,
             sessions=sessions,
-            renderer=make_renderer(settings),
+            renderer=make_renderer(settings, lexicon=lexicon),
             clock=clock,
             station=station or Station(settings=settings, session_factory=sessions, clock=clock),
         )
@@ -59,9 +63,12 @@ class StationContext:
         return self.now().astimezone(self.settings.zone).date()
 
     def start(self) -> None:
-        """Start the scheduler (once)."""
+        """Start the scheduler (once), with the housekeeping that keeps audio fresh."""
         if not self._started:
             self.station.start()
+            self.station.every(
+                self.settings.refresh_every_min, self.refresh_renderings, "refresh-renderings"
+            )
             self._started = True
 
     def stop(self) -> None:
@@ -80,6 +87,31 @@ class StationContext:
             ]
         for day in days:
             self.station.build_plan(day)
+
+    def reload_lexicon(self) -> None:
+        """Read the station's lexicon again (another process, the CLI, may have changed it)."""
+        with session_scope(self.sessions) as session:
+            lexicon = effective_lexicon(session=session)
+        self.renderer.normalizer = station_normalizer(lexicon)
+
+    def lexicon_changed(self) -> None:
+        """Use the new lexicon now and re-read running bulletins with it, in the background."""
+        self.reload_lexicon()
+        self.station.soon(self.refresh_renderings, "refresh-renderings-now")
+
+    def refresh_renderings(self) -> list[int]:
+        """Re-render stale or offline-voiced running bulletins, and replan if any changed."""
+        self.reload_lexicon()
+        with session_scope(self.sessions) as session:
+            changed = refresh_renderings(
+                session=session,
+                renderer=self.renderer,
+                media_dir=self.settings.media_dir,
+                today=self.today(),
+            )
+        if changed:
+            self.bulletins_changed()
+        return changed
 
     def has_zones(self) -> bool:
         """Tell whether the station has any zone yet."""

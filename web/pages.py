@@ -15,10 +15,12 @@ from sqlalchemy import func, select
 from audio.speech import Rendered
 from playlists import service
 from playlists.errors import DomainError, InputError, NotFound
+from playlists.lexicon import readings, reset_reading, set_reading
 from playlists.models import AirStatus, Bulletin, BulletinStatus, Priority, Rendering
 from playlists.plans import read_plan
 from playlists.reports import AirLogFilter, airlog_csv, airlog_filename, query_airlog
 from playlists.schemas import BulletinCreate
+from playlists.speech import VOICE_LABELS
 from web import formatting
 from web.deps import ContextDep, SessionDep
 from web.forms import (
@@ -90,6 +92,7 @@ def _form_context(
         "topics": service.list_topics(session=session),
         "zones": service.list_zones(session=session),
         "priorities": list(Priority),
+        "voices": VOICE_LABELS,
     }
 
 
@@ -121,6 +124,7 @@ def bulletin_create(
     last_day: Annotated[str, Form()] = "",
     per_day: Annotated[str, Form()] = "1",
     speed: Annotated[str, Form()] = "1",
+    voice: Annotated[str, Form()] = "",
     author: Annotated[str, Form()] = "",
     zone_ids: Annotated[list[int] | None, Form()] = None,
     action: Annotated[str, Form()] = "submit",
@@ -129,7 +133,7 @@ def bulletin_create(
     values: dict[str, Any] = {
         "title": title, "text": text, "topic": topic, "priority": priority,
         "first_day": first_day, "last_day": last_day, "per_day": per_day, "speed": speed,
-        "author": author, "zone_ids": zone_ids or [],
+        "voice": voice, "author": author, "zone_ids": zone_ids or [],
     }  # fmt: skip
     errors: dict[str, str] = {}
     first = parse_day(first_day, "first_day", errors, "ngày bắt đầu")
@@ -149,7 +153,7 @@ def bulletin_create(
     data = BulletinCreate(
         title=title, text=text, topic=topic_code or 0, priority=level, first_day=first,
         last_day=last, per_day=plays or 0, zone_ids=zone_ids or [], speed=rate or 1.0,
-        author=author, submit=action != "draft",
+        voice=voice or None, author=author, submit=action != "draft",
     )  # fmt: skip
     try:
         bulletin = service.create_bulletin(
@@ -187,6 +191,7 @@ def bulletin_detail(
         "bulletin.html",
         bulletin=bulletin,
         audio_url=audio_url(bulletin.rendering),
+        voices=VOICE_LABELS,
         error=loi,
         created=bool(moi),
     )
@@ -363,3 +368,36 @@ def slots_page(request: Request, session: SessionDep) -> HTMLResponse:
         slots=service.list_slots(session=session),
         zones=service.list_zones(session=session),
     )
+
+
+@router.get("/tu-dien", response_class=HTMLResponse)
+def lexicon_page(
+    request: Request, session: SessionDep, loi: str = "", ok: str = ""
+) -> HTMLResponse:
+    return render(request, "lexicon.html", readings=readings(session=session), error=loi, saved=ok)
+
+
+@router.post("/tu-dien")
+def lexicon_save(
+    ctx: ContextDep,
+    session: SessionDep,
+    written: Annotated[str, Form()] = "",
+    spoken: Annotated[str, Form()] = "",
+    by: Annotated[str, Form()] = "",
+    action: Annotated[str, Form()] = "save",
+) -> Response:
+    try:
+        if action == "reset":
+            reset_reading(written, session=session)
+        else:
+            set_reading(
+                written, "" if action == "literal" else spoken, session=session, by=by,
+                now=ctx.now(),
+            )  # fmt: skip
+        session.commit()
+    except DomainError as exc:
+        session.rollback()
+        return RedirectResponse(f"/tu-dien?loi={quote(exc.message)}", status_code=303)
+    ctx.lexicon_changed()
+    return RedirectResponse(f"/tu-dien?ok={quote(written.strip())}#w-{quote(written.strip())}",
+                            status_code=303)  # fmt: skip

@@ -12,6 +12,8 @@ class SpeechEngine(Protocol):
 
     #: Recorded with each rendering, e.g. "gtts" or "espeak-ng".
     name: str
+    # An engine may also list its voices as `voices: tuple[str, ...]`; the renderer then gives
+    # it the voice a bulletin asks for when it has it (see audio.speech.voice_for).
 
     def default_voice(self) -> str:
         """Return the voice used when the caller does not choose one."""

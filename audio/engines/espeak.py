@@ -41,6 +41,7 @@ class EspeakEngine:
     """Speech engine running the local espeak-ng binary."""
 
     name = "espeak-ng"
+    voices = VOICES
 
     def __init__(self, *, binary: str = "espeak-ng", timeout_s: float = 60.0) -> None:
         self.binary = binary

@@ -204,3 +204,36 @@ def test_openapi_documents_the_api(client: TestClient) -> None:
     spec = client.get("/api/openapi.json").json()
     assert "/api/bulletins" in spec["paths"] and "/api/plan/{day}" in spec["paths"]
     assert client.get("/api/docs").status_code == 200
+
+
+def test_spoken_form_preview_uses_the_station_lexicon(client: TestClient) -> None:
+    before = client.post("/api/spoken-form", json={"text": "HTX gọi 0912 345 678"}).json()
+    assert before["spoken"] == "hợp tác xã gọi không chín một hai, ba bốn năm, sáu bảy tám"
+    changed = client.put("/api/lexicon/HTX", json={"spoken": "hợp tác xã nông nghiệp", "by": "A"})
+    assert changed.status_code == 200 and changed.json()["source"] == "Đài sửa"
+    after = client.post("/api/spoken-form", json={"text": "HTX"}).json()
+    assert after["spoken"] == "hợp tác xã nông nghiệp"
+    assert client.delete("/api/lexicon/HTX").status_code == 204
+    assert client.post("/api/spoken-form", json={"text": "HTX"}).json()["spoken"] == "hợp tác xã"
+    refused = client.put("/api/lexicon/HTX", json={"spoken": "số 5"})
+    assert refused.status_code == 422 and "chữ số" in refused.json()["errors"]["spoken"]
+
+
+def test_a_bulletin_can_ask_for_a_regional_voice(client: TestClient, ctx: StationContext) -> None:
+    south = client.post("/api/bulletins", json=body(ctx, voice="vi-vn-x-south")).json()
+    assert south["rendering"]["voice"] == "vi-vn-x-south"
+    north = client.post("/api/bulletins", json=body(ctx)).json()
+    assert north["rendering"]["voice"] == "vi"
+    assert south["rendering"]["sha256"] != north["rendering"]["sha256"]
+    unknown = client.post("/api/bulletins", json=body(ctx, voice="klingon"))
+    assert unknown.status_code == 422 and "voice" in unknown.json()["errors"]
+
+
+def test_lexicon_page_edits_readings(client: TestClient) -> None:
+    page = client.get("/tu-dien")
+    assert page.status_code == 200 and "UBND" in page.text
+    saved = client.post("/tu-dien", data={"written": "KDC", "spoken": "khu dân cư"})
+    assert saved.status_code == 200 and "Đã lưu cách đọc" in saved.text
+    assert "khu dân cư" in client.get("/tu-dien").text
+    bad = client.post("/tu-dien", data={"written": "hai từ", "spoken": "x"})
+    assert "không hợp lệ" in bad.text

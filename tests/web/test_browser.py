@@ -90,6 +90,10 @@ def test_a_bulletin_goes_from_the_form_to_the_air_and_into_the_csv(
     page.goto(f"{server}/ban-tin/moi")
     page.fill("input[name=title]", "Lịch tiếp công dân")
     page.fill("textarea[name=text]", "UBND phường tiếp công dân vào thứ 5 hằng tuần, từ 7h30.")
+    # The form shows how the text will be read before it is sent.
+    page.wait_for_selector(
+        "#spoken-preview:has-text('ủy ban nhân dân phường tiếp công dân vào thứ năm')"
+    )
     page.fill("input[name=first_day]", (day - timedelta(days=1)).isoformat())
     page.fill("input[name=last_day]", (day + timedelta(days=1)).isoformat())
     page.select_option("select[name=priority]", "priority")

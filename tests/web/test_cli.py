@@ -186,3 +186,20 @@ def test_a_wrong_setting_stops_start_up_with_a_message(tmp_path: Path) -> None:
     assert "LOA_TIMEZONE" in done.stderr and "Mars/Olympus" in done.stderr
     engines = run(tmp_path, "init", env={"LOA_TTS_ENGINES": "gtts,piper9"})
     assert engines.returncode == 2 and "LOA_TTS_ENGINES" in engines.stderr
+
+
+def test_lexicon_commands_change_how_text_is_read(demo: Path) -> None:
+    assert "UBND\tủy ban nhân dân\tMặc định" in run(demo, "lexicon", "list").stdout
+    added = run(demo, "lexicon", "set", "KDC", "khu dân cư", "--by", "Anh Tuấn")
+    assert added.returncode == 0 and "KDC: khu dân cư" in added.stdout
+    assert run(demo, "normalize", "Họp KDC").stdout.strip() == "Họp khu dân cư"
+    assert "KDC\tkhu dân cư\tĐài thêm" in run(demo, "lexicon", "list").stdout
+    assert run(demo, "lexicon", "reset", "KDC").returncode == 0
+    assert run(demo, "normalize", "Họp KDC").stdout.strip() == "Họp KDC"
+    refused = run(demo, "lexicon", "set", "KDC", "số 5")
+    assert refused.returncode == 2 and "chữ số" in refused.stderr
+
+
+def test_normalize_creates_no_database(tmp_path: Path) -> None:
+    assert run(tmp_path / "fresh", "normalize", "UBND").returncode == 0
+    assert not (tmp_path / "fresh" / "loa.db").exists()
