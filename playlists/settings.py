@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-ENGINE_NAMES = ("gtts", "offline")
+ENGINE_NAMES = ("gtts", "offline", "piper")
 
 
 class SettingsError(Exception):
@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Ho_Chi_Minh"
     tts_engines: Annotated[tuple[str, ...], NoDecode] = ("gtts", "offline")
     gtts_timeout_s: float = Field(default=10.0, gt=0, le=120)
+    piper_voice: Path | None = Field(default=None, description="Tệp giọng piper (.onnx)")
     output: Literal["auto", "file", "device"] = "auto"
     audio_device: str = "default"
     loudness_target_lufs: float = Field(default=-16.0, ge=-40, le=-5)
@@ -63,8 +64,17 @@ class Settings(BaseSettings):
             raise ValueError("needs at least one engine: gtts, offline")
         unknown = [name for name in names if name not in ENGINE_NAMES]
         if unknown:
-            raise ValueError(f"unknown engine(s) {', '.join(unknown)}; use gtts, offline")
+            raise ValueError(f"unknown engine(s) {', '.join(unknown)}; use gtts, offline, piper")
         return names
+
+    @model_validator(mode="after")
+    def _piper_has_a_voice(self) -> Settings:
+        if "piper" in self.tts_engines:
+            if self.piper_voice is None:
+                raise ValueError("piper is in LOA_TTS_ENGINES but LOA_PIPER_VOICE is not set")
+            if not self.piper_voice.is_file():
+                raise ValueError(f"LOA_PIPER_VOICE file {self.piper_voice} does not exist")
+        return self
 
     @field_validator("database_url")
     @classmethod
@@ -108,8 +118,11 @@ def load_settings() -> Settings:
     except ValidationError as exc:
         lines = []
         for error in exc.errors():
-            name = "LOA_" + "_".join(str(part) for part in error["loc"]).upper()
-            lines.append(f"  {name}: {error['msg']} (giá trị: {error.get('input')!r})")
+            if error["loc"]:
+                name = "LOA_" + "_".join(str(part) for part in error["loc"]).upper()
+                lines.append(f"  {name}: {error['msg']} (giá trị: {error.get('input')!r})")
+            else:  # a rule across several settings names them in its message
+                lines.append(f"  {error['msg']}")
         raise SettingsError(
             "Cấu hình không hợp lệ, hãy sửa biến môi trường rồi chạy lại:\n" + "\n".join(lines)
         ) from exc

@@ -49,7 +49,9 @@ def make_renderer(
     return SpeechRenderer(
         cache_dir=settings.media_dir / "tts",
         engines=build_engines(
-            engines or settings.tts_engines, gtts_timeout_s=settings.gtts_timeout_s
+            engines or settings.tts_engines,
+            gtts_timeout_s=settings.gtts_timeout_s,
+            piper_voice=settings.piper_voice,
         ),
         spec=mastering_spec(settings),
         normalizer=station_normalizer(lexicon),

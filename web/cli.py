@@ -52,6 +52,7 @@ class EngineChoice(StrEnum):
     AUTO = "auto"
     GTTS = "gtts"
     OFFLINE = "offline"
+    PIPER = "piper"
 
 
 class OutputChoice(StrEnum):
@@ -177,7 +178,10 @@ def say(
     """Chuẩn hóa, đọc và xử lý âm lượng một đoạn văn bản vào tệp."""
     settings = settings_or_exit()
     engines = settings.tts_engines if engine == EngineChoice.AUTO else (engine.value,)
-    renderer = make_renderer(settings, engines, lexicon=station_lexicon(settings))
+    try:
+        renderer = make_renderer(settings, engines, lexicon=station_lexicon(settings))
+    except ValueError as exc:  # e.g. --engine piper without LOA_PIPER_VOICE
+        fail(f"Không dùng được bộ đọc {engine.value}: {exc}")
     try:
         rendered = renderer.render(text)
     except AudioError as exc:
