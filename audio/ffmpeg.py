@@ -358,3 +358,52 @@ def decode_pcm(path: Path, *, sample_rate: int = 44100, timeout_s: float | None 
     ]
     timeout = timeout_s if timeout_s is not None else timeout_for(probe(path).duration_s)
     return _run(args, timeout_s=timeout, what=f"decoding {path.name}").stdout
+
+
+# --------------------------------------------------------------------------- joining
+
+
+def join_with_pauses(
+    parts: Sequence[Path],
+    pauses_s: Sequence[float],
+    dst: Path,
+    *,
+    sample_rate: int = 24000,
+    timeout_s: float = MIN_TIMEOUT_S,
+) -> None:
+    """Write parts in order to dst as mono WAV, with pauses_s[i] of silence after part i."""
+    # One pause per gap: pauses_s is one shorter than parts, so nothing trails the last part.
+    if not parts:
+        raise ValueError("join_with_pauses needs at least one part")
+    if len(pauses_s) != len(parts) - 1:
+        raise ValueError(f"{len(parts)} parts need {len(parts) - 1} pauses, got {len(pauses_s)}")
+    if not all(math.isfinite(p) and p >= 0 for p in pauses_s):
+        raise ValueError(f"pauses must be finite and non-negative, got {list(pauses_s)!r}")
+    inputs: list[str] = []
+    chains: list[str] = []
+    for index, (part, pause) in enumerate(zip(parts, [*pauses_s, 0.0], strict=True)):
+        inputs.extend(_input(part))
+        # Every part is brought to one format first: concat refuses mismatched streams.
+        chain = f"[{index}:a:0]aresample={sample_rate},aformat=sample_fmts=s16:channel_layouts=mono"
+        if pause > 0:
+            chain += f",apad=pad_dur={pause:.3f}"
+        chains.append(f"{chain}[a{index}]")
+    labels = "".join(f"[a{index}]" for index in range(len(parts)))
+    graph = ";".join([*chains, f"{labels}concat=n={len(parts)}:v=0:a=1[out]"])
+    args = [
+        *_ffmpeg(),
+        "-y",
+        *inputs,
+        "-filter_complex",
+        graph,
+        "-map",
+        "[out]",
+        "-map_metadata",
+        "-1",
+        "-c:a",
+        "pcm_s16le",
+        "-f",
+        "wav",
+        str(dst.resolve()),
+    ]
+    _run(args, timeout_s=timeout_s, what=f"joining {len(parts)} parts into {dst.name}")

@@ -6,9 +6,11 @@ adapter is tested against recorded responses in tests/audio.
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from datetime import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session
@@ -17,6 +19,38 @@ from playlists.db import session_scope
 from playlists.models import Slot, Zone
 from playlists.settings import Settings
 from web.context import StationContext
+
+
+def _is_loopback(host: object) -> bool:
+    return host in ("localhost", "::1", b"localhost") or str(host).startswith("127.")
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Keep every test off the internet: loopback only, and any outside lookup fails the test.
+
+    Lookups get the error an offline machine gives (so code under test behaves as offline), and
+    the test fails afterwards, so a leak can never pass unnoticed or hang CI on DNS.
+    """
+    leaks: list[str] = []
+    connect, lookup = socket.socket.connect, socket.getaddrinfo
+
+    def guarded_connect(self: socket.socket, address: Any, *args: Any, **kwargs: Any) -> Any:
+        if self.family in (socket.AF_INET, socket.AF_INET6) and not _is_loopback(address[0]):
+            leaks.append(f"connect {address!r}")
+            raise OSError(f"tests must not touch the network (tried {address!r})")
+        return connect(self, address, *args, **kwargs)
+
+    def guarded_lookup(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if host is not None and not _is_loopback(host):
+            leaks.append(f"lookup {host!r}")
+            raise socket.gaierror(socket.EAI_NONAME, f"tests must not look up {host!r}")
+        return lookup(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded_connect)
+    monkeypatch.setattr(socket, "getaddrinfo", guarded_lookup)
+    yield
+    assert not leaks, f"the test tried to reach the internet: {leaks}"
 
 
 @pytest.fixture

@@ -1,14 +1,15 @@
-"""Shared fixtures for the audio tests: generated audio, never committed blobs, and no network."""
+"""Shared fixtures for the audio tests: generated audio, never committed blobs.
+
+The network guard for every test is in tests/conftest.py.
+"""
 
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -20,19 +21,6 @@ SPEECH_TEXT = "Xin chào bà con, đây là thông báo của ủy ban nhân dâ
 def _require(tool: str) -> None:
     if shutil.which(tool) is None:
         pytest.skip(f"{tool} is not installed")
-
-
-@pytest.fixture(autouse=True)
-def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Fail loudly if any test tries to open an internet socket."""
-
-    def refuse(self: socket.socket, address: Any, *args: Any, **kwargs: Any) -> None:
-        if self.family in (socket.AF_INET, socket.AF_INET6):
-            raise RuntimeError(f"tests must not touch the network (tried {address!r})")
-        return original(self, address, *args, **kwargs)
-
-    original = socket.socket.connect
-    monkeypatch.setattr(socket.socket, "connect", refuse)
 
 
 def run_ffmpeg(*args: str) -> None:
