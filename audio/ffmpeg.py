@@ -407,3 +407,53 @@ def join_with_pauses(
         str(dst.resolve()),
     ]
     _run(args, timeout_s=timeout_s, what=f"joining {len(parts)} parts into {dst.name}")
+
+
+@dataclass(frozen=True)
+class Peaks:
+    """How often a file reaches its highest sample level, to tell a clipped recording."""
+
+    peak_db: float
+    peak_count: int
+    samples: int
+
+    @property
+    def clipped_fraction(self) -> float:
+        """Return the share of samples sitting at full scale (0 when the peak is below it)."""
+        if self.samples <= 0 or self.peak_db < CLIP_LEVEL_DB:
+            return 0.0
+        return self.peak_count / self.samples
+
+
+# A sample within 0.1 dB of full scale counts as clipped: encoders round true clipping to
+# slightly below 0 dBFS.
+CLIP_LEVEL_DB = -0.1
+_PEAK_LEVEL = re.compile(r"Peak level dB:\s*(-?inf|-?[\d.]+)")
+_PEAK_COUNT = re.compile(r"Peak count:\s*([\d.]+)")
+
+
+def parse_peaks(stderr: str) -> Peaks:
+    """Read the overall peak level, peak count and sample count that astats printed."""
+    levels, counts, samples = (
+        _PEAK_LEVEL.findall(stderr), _PEAK_COUNT.findall(stderr), _NB_SAMPLES.findall(stderr)
+    )  # fmt: skip
+    if not (levels and counts and samples):
+        raise AudioError(_PROCESSING_MESSAGE, "astats printed no overall peak statistics")
+    level = float("-inf") if "inf" in levels[-1] else float(levels[-1])
+    return Peaks(peak_db=level, peak_count=int(float(counts[-1])), samples=int(samples[-1]))
+
+
+def measure_peaks(path: Path, *, timeout_s: float | None = None) -> Peaks:
+    """Measure how much of a file sits at full scale (mono mix, as it will air)."""
+    args = [
+        *_ffmpeg(),
+        *_input(path),
+        *_audio_filter([
+            "aformat=channel_layouts=mono",
+            "astats=measure_overall=Peak_level+Peak_count+Number_of_samples:measure_perchannel=none",
+        ]),
+        "-f", "null", "-",
+    ]  # fmt: skip
+    timeout = timeout_s if timeout_s is not None else timeout_for(probe(path).duration_s)
+    proc = _run(args, timeout_s=timeout, what=f"measuring peaks of {path.name}")
+    return parse_peaks(_stderr(proc))

@@ -25,6 +25,14 @@ TOO_SHORT_MESSAGE = "Bản ghi quá ngắn (dưới nửa giây)."
 SILENT_MESSAGE = "Bản ghi gần như không có tiếng."
 
 
+# Speech peaking once at full scale is fine; one sample in a thousand pinned there is not.
+MAX_CLIPPED_FRACTION = 0.001
+CLIPPED_MESSAGE = (
+    "Bản ghi bị vỡ tiếng (thu quá to, {percent:.1f}% mẫu âm thanh chạm mức tối đa). "
+    "Xin thu lại với micro xa hơn hoặc âm lượng nhỏ hơn."
+)
+
+
 def format_duration_vi(seconds: float) -> str:
     """Return a duration in Vietnamese minutes and seconds, e.g. "2 phút 5 giây"."""
     total = max(0, round(seconds))
@@ -73,6 +81,14 @@ def master_recording(
     if not math.isfinite(loudness.integrated_lufs) or loudness.integrated_lufs < SILENT_LUFS:
         raise AudioInputError(
             SILENT_MESSAGE, f"{src.name}: integrated loudness {loudness.integrated_lufs} LUFS"
+        )
+
+    peaks = ffmpeg.measure_peaks(src, timeout_s=ffmpeg.timeout_for(info.duration_s))
+    if peaks.clipped_fraction > MAX_CLIPPED_FRACTION:
+        # Mastering can make a clipped recording quieter but not clean again: ask for a retake.
+        raise AudioInputError(
+            CLIPPED_MESSAGE.format(percent=peaks.clipped_fraction * 100),
+            f"{src.name}: {peaks.peak_count} of {peaks.samples} samples at full scale",
         )
 
     cache_dir.mkdir(parents=True, exist_ok=True)

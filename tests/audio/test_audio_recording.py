@@ -111,3 +111,21 @@ def test_accepted_formats() -> None:
     assert not is_accepted_format("hls")
     assert not is_accepted_format("concat")
     assert not is_accepted_format("")
+
+
+def test_clipped_recording_is_refused(make_tone, cache_dir: Path) -> None:
+    loud = make_tone("vo-tieng.wav", seconds=2.0, amplitude=4.0)
+    with pytest.raises(AudioInputError) as refused:
+        master_recording(loud, cache_dir, MasteringSpec())
+    assert "vỡ tiếng" in refused.value.user_message
+    assert "full scale" in refused.value.detail
+    assert not list(cache_dir.glob("*.mp3"))
+
+
+def test_peak_statistics_tell_clipping_from_a_loud_clean_file(make_tone) -> None:
+    assert (
+        ffmpeg.measure_peaks(make_tone("sach.wav", seconds=1.0, amplitude=0.9)).clipped_fraction
+        == 0
+    )
+    clipped = ffmpeg.measure_peaks(make_tone("vo.wav", seconds=1.0, amplitude=4.0))
+    assert clipped.clipped_fraction > 0.1
