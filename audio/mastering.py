@@ -15,13 +15,15 @@ import hashlib
 import logging
 import math
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from audio import ffmpeg
-from audio.errors import AudioInputError
+from audio.errors import AudioError, AudioInputError
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +62,11 @@ class MasteringSpec:
     true_peak_db: float = -1.0
     sample_rate: int = 44100
     bitrate: str = "128k"
+    # Optional chimes aired before and after every item, as file paths (strings, so the spec
+    # stays JSON in the cache sidecar: changing a chime re-masters what uses it).
+    intro: str = ""
+    outro: str = ""
+    chime_gap_s: float = 0.3
 
 
 @dataclass(frozen=True)
@@ -191,6 +198,8 @@ def fade_chain(duration_s: float) -> list[str]:
 
 def master(src: Path, dst: Path, spec: MasteringSpec) -> Mastered:
     """Trim, downmix, loudness-normalise and encode src to an MP3 at dst, atomically."""
+    if spec.intro or spec.outro:
+        return _master_with_chimes(src, dst, spec)
     info = ffmpeg.probe(src)
     timeout = ffmpeg.timeout_for(info.duration_s)
     pre = base_chain(spec.sample_rate)
@@ -267,6 +276,56 @@ def master(src: Path, dst: Path, spec: MasteringSpec) -> Mastered:
         loudness.integrated_lufs,
         loudness.true_peak_db,
     )
+    return Mastered(
+        path=dst,
+        sha256=digest,
+        duration_s=result.duration_s,
+        loudness_lufs=loudness.integrated_lufs,
+        true_peak_db=loudness.true_peak_db,
+    )
+
+
+def _master_with_chimes(src: Path, dst: Path, spec: MasteringSpec) -> Mastered:
+    """Master src and the chimes alike, then join them: intro, item, outro."""
+    bare = replace(spec, intro="", outro="")
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(dir=dst.parent, prefix=".chimes-"))
+    try:
+        parts: list[Path] = []
+        for role, chime in (("intro", spec.intro), ("item", ""), ("outro", spec.outro)):
+            if role == "item":
+                parts.append(master(src, work / "item.mp3", bare).path)
+            elif chime:
+                chime_path = Path(chime)
+                if not chime_path.is_file():
+                    raise AudioError(
+                        f"Không tìm thấy tệp nhạc hiệu {chime_path.name}.",
+                        f"{role} chime {chime_path} does not exist",
+                    )
+                parts.append(master(chime_path, work / f"{role}.mp3", bare).path)
+        joined = work / "joined.wav"
+        ffmpeg.join_with_pauses(
+            parts,
+            [spec.chime_gap_s] * (len(parts) - 1),
+            joined,
+            sample_rate=spec.sample_rate,
+            timeout_s=ffmpeg.timeout_for(sum(ffmpeg.probe(p).duration_s for p in parts)),
+        )
+        tmp = work / "out.mp3"
+        timeout = ffmpeg.timeout_for(ffmpeg.probe(joined).duration_s)
+        # Joining and re-encoding shifts loudness a little; one more gain step brings the whole
+        # back to the target, with the limiter if the chimes' peaks need it.
+        plan = plan_gain(ffmpeg.measure_loudness(joined, timeout_s=timeout), bare)
+        ffmpeg.encode_mp3(
+            joined, tmp, chain=gain_chain(plan, bare) if plan else [],
+            sample_rate=spec.sample_rate, bitrate=spec.bitrate, timeout_s=timeout,
+        )  # fmt: skip
+        loudness = ffmpeg.measure_loudness(tmp, timeout_s=timeout)
+        result = ffmpeg.probe(tmp)
+        digest = sha256_file(tmp)
+        os.replace(tmp, dst)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     return Mastered(
         path=dst,
         sha256=digest,

@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     audio_device: str = "default"
     loudness_target_lufs: float = Field(default=-16.0, ge=-40, le=-5)
     true_peak_db: float = Field(default=-1.0, ge=-9, le=0)
+    intro_chime: Path | None = Field(default=None, description="Nhạc hiệu trước mỗi bản tin")
+    outro_chime: Path | None = Field(default=None, description="Nhạc hiệu sau mỗi bản tin")
     plan_build_time: time = time(20, 0)
     misfire_grace_s: int = Field(default=120, ge=1, le=3600)
     prepare_lead_s: float = Field(default=20.0, ge=0, le=600)
@@ -66,6 +68,13 @@ class Settings(BaseSettings):
         if unknown:
             raise ValueError(f"unknown engine(s) {', '.join(unknown)}; use gtts, offline, piper")
         return names
+
+    @field_validator("intro_chime", "outro_chime")
+    @classmethod
+    def _chime_exists(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"chime file {value} does not exist")
+        return value
 
     @model_validator(mode="after")
     def _piper_has_a_voice(self) -> Settings:

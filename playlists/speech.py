@@ -26,9 +26,12 @@ VOICE_LABELS: dict[str, str] = {
 
 
 def mastering_spec(settings: Settings) -> MasteringSpec:
-    """Return the station's loudness targets."""
+    """Return the station's loudness targets and chimes."""
     return MasteringSpec(
-        target_lufs=settings.loudness_target_lufs, true_peak_db=settings.true_peak_db
+        target_lufs=settings.loudness_target_lufs,
+        true_peak_db=settings.true_peak_db,
+        intro=str(settings.intro_chime or ""),
+        outro=str(settings.outro_chime or ""),
     )
 
 

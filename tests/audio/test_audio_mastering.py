@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from audio import ffmpeg
-from audio.errors import AudioInputError
+from audio.errors import AudioError, AudioInputError
 from audio.mastering import (
     GainPlan,
     MasteringSpec,
@@ -143,3 +143,26 @@ def test_corrected_gain_follows_measured_slope() -> None:
 def test_fade_chain_never_longer_than_a_quarter() -> None:
     assert fade_chain(0.04) == ["afade=t=in:st=0:d=0.0100", "afade=t=out:st=0.0300:d=0.0100"]
     assert fade_chain(0) == []
+
+
+def test_chimes_frame_every_item_at_the_same_loudness(make_tone, tmp_path: Path) -> None:
+    speech = make_tone("tin.wav", seconds=2.0, amplitude=0.05)
+    intro = make_tone("nhac-hieu.wav", seconds=0.8, amplitude=0.6)
+    outro = make_tone("ket.wav", seconds=0.5, amplitude=0.3)
+    plain = master(speech, tmp_path / "plain.mp3", MasteringSpec())
+    spec = MasteringSpec(intro=str(intro), outro=str(outro), chime_gap_s=0.3)
+    framed = master(speech, tmp_path / "framed.mp3", spec)
+    # intro 0.8 + gap 0.3 + item + gap 0.3 + outro 0.5, measured on the file written
+    assert framed.duration_s == pytest.approx(plain.duration_s + 1.9, abs=0.15)
+    assert framed.loudness_lufs == pytest.approx(-16.0, abs=1.0)
+    assert ffmpeg.measure_loudness(framed.path).true_peak_db <= -1.0 + 0.3
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".chimes-")]
+
+
+def test_a_missing_chime_is_a_clear_error(make_tone, tmp_path: Path) -> None:
+    speech = make_tone("tin.wav", seconds=1.0)
+    spec = MasteringSpec(intro=str(tmp_path / "khong-co.mp3"))
+    with pytest.raises(AudioError) as failed:
+        master(speech, tmp_path / "x.mp3", spec)
+    assert "nhạc hiệu" in failed.value.user_message
+    assert not (tmp_path / "x.mp3").exists()
