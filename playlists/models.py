@@ -182,6 +182,12 @@ class Rendering(Base):
     true_peak_db: Mapped[float] = mapped_column(Float)
     fallback: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The last intelligibility check: an offline recognizer's word error rate, what it heard,
+    # and the words it got wrong as [said, heard] pairs.
+    check_wer: Mapped[float | None] = mapped_column(Float, default=None)
+    check_heard: Mapped[str | None] = mapped_column(Text, default=None)
+    check_misheard: Mapped[list[list[str]] | None] = mapped_column(JSON, default=None)
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
 
 class Bulletin(Base):

@@ -68,6 +68,10 @@ class RenderingRead(BaseModel):
     loudness_lufs: float
     fallback: bool
     spoken_text: str
+    check_wer: float | None = None
+    check_heard: str | None = None
+    check_misheard: list[list[str]] | None = None
+    checked_at: datetime | None = None
 
 
 class BulletinRead(BaseModel):

@@ -15,11 +15,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from audio.errors import AudioError
+from audio.intelligibility import Transcriber, check_rendering
 from audio.mastering import MasteringSpec
 from audio.recording import master_recording
 from audio.speech import Rendered, SpeechRenderer
 from playlists.errors import InputError, NotFound, StateError
-from playlists.models import Bulletin, BulletinStatus, Priority, Slot, Topic, Zone
+from playlists.models import Bulletin, BulletinStatus, Priority, Rendering, Slot, Topic, Zone
 from playlists.schemas import BulletinCreate
 from playlists.speech import VOICE_LABELS, store_rendering
 
@@ -343,3 +344,33 @@ def refresh_renderings(
         log.info("bulletin %s re-rendered by %s", bulletin.id, rendered.engine)
     session.flush()
     return changed
+
+
+def check_audio(
+    bulletin_id: int,
+    *,
+    session: Session,
+    media_dir: Path,
+    transcriber: Transcriber,
+    now: datetime,
+) -> Rendering:
+    """Let an offline recognizer listen to a bulletin's audio and keep how well it understood."""
+    bulletin = get_bulletin(bulletin_id, session=session)
+    rendering = bulletin.rendering
+    if rendering is None:
+        raise StateError("Bản tin chưa có âm thanh để kiểm tra.", "no rendering to check")
+    if not rendering.spoken_text:
+        raise StateError(
+            "Bản ghi âm tải lên không có văn bản đọc để so sánh.", "recording has no spoken text"
+        )
+    try:
+        report = check_rendering(media_dir / rendering.file, rendering.spoken_text, transcriber)
+    except AudioError as exc:
+        raise StateError(exc.user_message, exc.detail) from exc
+    rendering.check_wer = report.wer
+    rendering.check_heard = report.hypothesis
+    rendering.check_misheard = [[said, heard] for said, heard in report.misheard]
+    rendering.checked_at = now
+    session.flush()
+    log.info("bulletin %s checked: WER %.3f", bulletin_id, report.wer)
+    return rendering

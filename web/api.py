@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, HTTPException, Query, UploadFile
 from fastapi.responses import FileResponse, Response
 
+from audio.intelligibility import default_transcriber
 from playlists import service
 from playlists.errors import InputError
 from playlists.lexicon import readings, reset_reading, set_reading
@@ -160,6 +161,22 @@ def return_to_editor(
         now=ctx.now(),
     )
     return _read(found)
+
+
+@router.post(
+    "/bulletins/{bulletin_id}/check",
+    response_model=BulletinRead,
+    summary="Kiểm tra độ rõ của bản đọc (máy nhận dạng nghe lại)",
+)
+def check(bulletin_id: int, ctx: ContextDep, session: SessionDep) -> Any:
+    service.check_audio(
+        bulletin_id,
+        session=session,
+        media_dir=ctx.settings.media_dir,
+        transcriber=default_transcriber(),
+        now=ctx.now(),
+    )
+    return _read(service.get_bulletin(bulletin_id, session=session))
 
 
 @router.get("/plan/{day}", summary="Lịch phát của một ngày")

@@ -17,6 +17,7 @@ from typing import Annotated, NoReturn
 import typer
 
 from audio.errors import AudioError
+from audio.intelligibility import check_rendering, default_transcriber, summary
 from playlists import service
 from playlists.db import session_scope
 from playlists.demo import is_empty, seed_demo
@@ -174,6 +175,9 @@ def say(
     text: Annotated[str, typer.Argument(help="Văn bản cần đọc")],
     output: Annotated[Path, typer.Option("-o", "--output", help="Tệp âm thanh đầu ra (mp3)")],
     engine: Annotated[EngineChoice, typer.Option(help="Bộ đọc")] = EngineChoice.AUTO,
+    check: Annotated[
+        bool, typer.Option("--check", help="Cho máy nhận dạng nghe lại và báo độ rõ (WER)")
+    ] = False,
 ) -> None:
     """Chuẩn hóa, đọc và xử lý âm lượng một đoạn văn bản vào tệp."""
     settings = settings_or_exit()
@@ -193,6 +197,14 @@ def say(
         f"{output}: {rendered.duration_s:.1f} giây, {rendered.loudness_lufs:.1f} LUFS, "
         f"bộ đọc {rendered.engine}{note}"
     )
+    if check:
+        typer.echo("Đang cho máy nhận dạng nghe lại…", err=True)
+        try:
+            report = check_rendering(rendered.path, rendered.spoken_text, default_transcriber())
+        except AudioError as exc:
+            fail(exc.user_message)
+        typer.echo(summary(report))
+        typer.echo(f"Máy nghe được: {report.hypothesis}")
 
 
 @app.command("normalize")

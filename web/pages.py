@@ -12,6 +12,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import func, select
 
+from audio.intelligibility import default_transcriber
 from audio.speech import Rendered
 from playlists import service
 from playlists.errors import DomainError, InputError, NotFound
@@ -197,12 +198,13 @@ def bulletin_detail(
     )
 
 
-def _decide(request: Request, bulletin_id: int, action: Any) -> Response:
+def _decide(request: Request, bulletin_id: int, action: Any, *, replan: bool = True) -> Response:
     try:
         action()
     except DomainError as exc:
         return RedirectResponse(f"/ban-tin/{bulletin_id}?loi={quote(exc.message)}", status_code=303)
-    request.app.state.ctx.bulletins_changed()
+    if replan:
+        request.app.state.ctx.bulletins_changed()
     return RedirectResponse(f"/ban-tin/{bulletin_id}", status_code=303)
 
 
@@ -254,6 +256,20 @@ def bulletin_return(
         session.commit()
 
     return _decide(request, bulletin_id, act)
+
+
+@router.post("/ban-tin/{bulletin_id}/kiem-tra")
+def bulletin_check(
+    request: Request, ctx: ContextDep, session: SessionDep, bulletin_id: int
+) -> Response:
+    def act() -> None:
+        service.check_audio(
+            bulletin_id, session=session, media_dir=ctx.settings.media_dir,
+            transcriber=default_transcriber(), now=ctx.now(),
+        )  # fmt: skip
+        session.commit()
+
+    return _decide(request, bulletin_id, act, replan=False)
 
 
 @router.get("/am-thanh/{sha256}.mp3")

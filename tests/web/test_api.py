@@ -237,3 +237,19 @@ def test_lexicon_page_edits_readings(client: TestClient) -> None:
     assert "khu dân cư" in client.get("/tu-dien").text
     bad = client.post("/tu-dien", data={"written": "hai từ", "spoken": "x"})
     assert "không hợp lệ" in bad.text
+
+
+def test_intelligibility_check_is_kept_with_the_audio(
+    client: TestClient, ctx: StationContext
+) -> None:
+    bulletin = client.post(
+        "/api/bulletins", json=body(ctx, text="Xin chào bà con. Hôm nay trời nắng đẹp.")
+    ).json()
+    checked = client.post(f"/api/bulletins/{bulletin['id']}/check")
+    assert checked.status_code == 200, checked.text
+    rendering = checked.json()["rendering"]
+    assert 0.0 <= rendering["check_wer"] <= 1.5
+    assert rendering["check_heard"].strip(), "the recognizer heard something"
+    assert rendering["checked_at"] is not None
+    page = client.get(f"/ban-tin/{bulletin['id']}")
+    assert "Độ rõ" in page.text and "tỷ lệ lỗi từ" in page.text

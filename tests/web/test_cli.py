@@ -203,3 +203,10 @@ def test_lexicon_commands_change_how_text_is_read(demo: Path) -> None:
 def test_normalize_creates_no_database(tmp_path: Path) -> None:
     assert run(tmp_path / "fresh", "normalize", "UBND").returncode == 0
     assert not (tmp_path / "fresh" / "loa.db").exists()
+
+
+def test_say_check_reports_how_well_a_recognizer_understood(tmp_path: Path) -> None:
+    out = tmp_path / "kiem-tra.wav"
+    done = run(tmp_path / "data", "say", "Xin chào bà con nhân dân.", "-o", str(out), "--check")
+    assert done.returncode == 0, done.stderr
+    assert "tỷ lệ lỗi từ WER" in done.stdout and "Máy nghe được:" in done.stdout
