@@ -12,12 +12,14 @@ from audio.engines._files import temp_sibling
 from audio.errors import EngineError
 
 VOICES = ("vi", "vi-vn-x-central", "vi-vn-x-south")
-# espeak-ng's default 175 wpm is hard to follow through outdoor horns; this stays clear.
-BASE_WPM = 145
+# espeak-ng's default 175 wpm is hard to follow through outdoor horns. Measured with the
+# offline recognizer on the sample bulletins (docs/intelligibility.md): 120 wpm with a 40 ms
+# word gap gave a word error rate of 0.72 against 0.76 at 145 wpm and 20 ms.
+BASE_WPM = 120
 MIN_WPM = 80
 MAX_WPM = 450
 # Extra pause between words in 10 ms units: Vietnamese is monosyllabic and runs together.
-WORD_GAP = 2
+WORD_GAP = 4
 
 _USER_MESSAGE = "Bộ đọc ngoại tuyến (espeak-ng) không hoạt động."
 
