@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install everything Loa Phường needs on a fresh Debian machine, then stop.
 #   bash scripts/install.sh          the station: ffmpeg, espeak-ng, Python packages in .venv
+#                                    (with the piper voice engine and the intelligibility check)
 #   bash scripts/install.sh --dev    also the test tools: Chromium for browser tests, pytest, ruff...
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
@@ -42,6 +43,6 @@ PY
 if [ "$dev" = 1 ]; then
   .venv/bin/python -m pip install --quiet -e ".[dev]"
 else
-  .venv/bin/python -m pip install --quiet -e .
+  .venv/bin/python -m pip install --quiet -e ".[piper,check]"
 fi
 echo "Đã cài xong Loa Phường trong .venv"
