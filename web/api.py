@@ -114,12 +114,12 @@ def bulletin(bulletin_id: int, session: SessionDep) -> Any:
     return _read(service.get_bulletin(bulletin_id, session=session))
 
 
-@router.get("/bulletins/{bulletin_id}/audio", summary="Âm thanh của bản tin (MP3)")
+@router.get("/bulletins/{bulletin_id}/audio", summary="Âm thanh của bản tin")
 def bulletin_audio(bulletin_id: int, ctx: ContextDep, session: SessionDep) -> Any:
     found = service.get_bulletin(bulletin_id, session=session)
     if found.rendering is None:
         raise HTTPException(404, "Bản tin chưa có âm thanh.")
-    return FileResponse(ctx.settings.media_dir / found.rendering.file, media_type="audio/mpeg")
+    return FileResponse(ctx.settings.media_dir / found.rendering.file)
 
 
 @router.post("/bulletins/{bulletin_id}/submit", response_model=BulletinRead, summary="Gửi duyệt")

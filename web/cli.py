@@ -173,7 +173,9 @@ def serve(
 @app.command()
 def say(
     text: Annotated[str, typer.Argument(help="Văn bản cần đọc")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="Tệp âm thanh đầu ra (mp3)")],
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="Tệp âm thanh đầu ra (wav hoặc mp3)")
+    ],
     engine: Annotated[EngineChoice, typer.Option(help="Bộ đọc")] = EngineChoice.AUTO,
     check: Annotated[
         bool, typer.Option("--check", help="Cho máy nhận dạng nghe lại và báo độ rõ (WER)")

@@ -56,7 +56,7 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
 
 def audio_url(rendering: Rendering | None) -> str | None:
     """Return where the browser fetches a rendering."""
-    return f"/am-thanh/{rendering.sha256}.mp3" if rendering else None
+    return f"/am-thanh/{rendering.sha256}" if rendering else None
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -272,12 +272,13 @@ def bulletin_check(
     return _decide(request, bulletin_id, act, replan=False)
 
 
-@router.get("/am-thanh/{sha256}.mp3")
+@router.get("/am-thanh/{sha256}")
 def audio_file(ctx: ContextDep, session: SessionDep, sha256: str) -> Response:
     rendering = session.scalar(select(Rendering).where(Rendering.sha256 == sha256))
     if rendering is None:
         return Response("Không có tệp âm thanh này.", status_code=404)
-    return FileResponse(ctx.settings.media_dir / rendering.file, media_type="audio/mpeg")
+    # The media type follows the file (MP3 renderings from before, WAV masters now).
+    return FileResponse(ctx.settings.media_dir / rendering.file)
 
 
 @router.get("/lich-phat", response_class=HTMLResponse)
