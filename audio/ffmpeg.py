@@ -275,38 +275,6 @@ def scan_silence(
 # --------------------------------------------------------------------------- converting
 
 
-def encode_mp3(
-    src: Path,
-    dst: Path,
-    *,
-    chain: Sequence[str],
-    sample_rate: int,
-    bitrate: str,
-    timeout_s: float,
-) -> None:
-    """Filter src through chain and encode it as mono MP3 (libmp3lame) at dst."""
-    args = [
-        *_ffmpeg(),
-        "-y",
-        *_input(src),
-        *_audio_filter(chain),
-        "-map_metadata",
-        "-1",
-        "-ac",
-        "1",
-        "-ar",
-        str(sample_rate),
-        "-c:a",
-        "libmp3lame",
-        "-b:a",
-        bitrate,
-        "-f",
-        "mp3",
-        str(dst.resolve()),
-    ]
-    _run(args, timeout_s=timeout_s, what=f"encoding {src.name} to MP3")
-
-
 def atempo_chain(speed: float) -> list[str]:
     """Return atempo filters whose product is speed (one atempo only covers 0.5-2.0 well)."""
     if not math.isfinite(speed) or speed <= 0:
@@ -339,8 +307,17 @@ def change_tempo(src: Path, dst: Path, *, speed: float, timeout_s: float = MIN_T
     _run(args, timeout_s=timeout_s, what=f"changing tempo of {src.name}")
 
 
-def decode_pcm(path: Path, *, sample_rate: int = 44100, timeout_s: float | None = None) -> bytes:
-    """Decode the first audio stream to raw signed 16-bit little-endian mono PCM."""
+def decode_pcm(
+    path: Path,
+    *,
+    sample_rate: int = 44100,
+    timeout_s: float | None = None,
+    bad_input_on_failure: bool = False,
+) -> bytes:
+    """Decode the first audio stream to raw signed 16-bit little-endian mono PCM.
+
+    With bad_input_on_failure, a file ffmpeg cannot decode raises AudioInputError.
+    """
     args = [
         *_ffmpeg(),
         *_input(path),
@@ -357,7 +334,13 @@ def decode_pcm(path: Path, *, sample_rate: int = 44100, timeout_s: float | None 
         "-",
     ]
     timeout = timeout_s if timeout_s is not None else timeout_for(probe(path).duration_s)
-    return _run(args, timeout_s=timeout, what=f"decoding {path.name}").stdout
+    proc = _run(
+        args,
+        timeout_s=timeout,
+        what=f"decoding {path.name}",
+        bad_input_on_failure=bad_input_on_failure,
+    )
+    return proc.stdout
 
 
 # --------------------------------------------------------------------------- joining
@@ -409,51 +392,7 @@ def join_with_pauses(
     _run(args, timeout_s=timeout_s, what=f"joining {len(parts)} parts into {dst.name}")
 
 
-@dataclass(frozen=True)
-class Peaks:
-    """How often a file reaches its highest sample level, to tell a clipped recording."""
-
-    peak_db: float
-    peak_count: int
-    samples: int
-
-    @property
-    def clipped_fraction(self) -> float:
-        """Return the share of samples sitting at full scale (0 when the peak is below it)."""
-        if self.samples <= 0 or self.peak_db < CLIP_LEVEL_DB:
-            return 0.0
-        return self.peak_count / self.samples
-
-
-# A sample within 0.1 dB of full scale counts as clipped: encoders round true clipping to
-# slightly below 0 dBFS.
-CLIP_LEVEL_DB = -0.1
-_PEAK_LEVEL = re.compile(r"Peak level dB:\s*(-?inf|-?[\d.]+)")
-_PEAK_COUNT = re.compile(r"Peak count:\s*([\d.]+)")
-
-
-def parse_peaks(stderr: str) -> Peaks:
-    """Read the overall peak level, peak count and sample count that astats printed."""
-    levels, counts, samples = (
-        _PEAK_LEVEL.findall(stderr), _PEAK_COUNT.findall(stderr), _NB_SAMPLES.findall(stderr)
-    )  # fmt: skip
-    if not (levels and counts and samples):
-        raise AudioError(_PROCESSING_MESSAGE, "astats printed no overall peak statistics")
-    level = float("-inf") if "inf" in levels[-1] else float(levels[-1])
-    return Peaks(peak_db=level, peak_count=int(float(counts[-1])), samples=int(samples[-1]))
-
-
-def measure_peaks(path: Path, *, timeout_s: float | None = None) -> Peaks:
-    """Measure how much of a file sits at full scale (mono mix, as it will air)."""
-    args = [
-        *_ffmpeg(),
-        *_input(path),
-        *_audio_filter([
-            "aformat=channel_layouts=mono",
-            "astats=measure_overall=Peak_level+Peak_count+Number_of_samples:measure_perchannel=none",
-        ]),
-        "-f", "null", "-",
-    ]  # fmt: skip
-    timeout = timeout_s if timeout_s is not None else timeout_for(probe(path).duration_s)
-    proc = _run(args, timeout_s=timeout, what=f"measuring peaks of {path.name}")
-    return parse_peaks(_stderr(proc))
+def convert(src: Path, dst: Path, *, timeout_s: float = MIN_TIMEOUT_S) -> None:
+    """Write src to dst in the format dst's extension names (e.g. .mp3, .ogg, .wav)."""
+    args = [*_ffmpeg(), "-y", *_input(src), "-map_metadata", "-1", str(dst.resolve())]
+    _run(args, timeout_s=timeout_s, what=f"converting {src.name} to {dst.name}")

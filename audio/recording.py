@@ -1,13 +1,20 @@
-"""Uploaded human recordings: validate, then master like synthesised speech."""
+"""Uploaded human recordings: validate, then master like synthesised speech.
+
+A recording costs two subprocesses: ffprobe (container and length, before decoding anything)
+and one ffmpeg decode; loudness and clipping are measured on the decoded samples.
+"""
 
 from __future__ import annotations
 
 import math
 from pathlib import Path
 
-from audio import ffmpeg
+import numpy as np
+
+from audio import ffmpeg, loudness, pcm
 from audio.errors import AudioInputError
-from audio.mastering import MasteringSpec, master, sha256_file
+from audio.mastering import MasteringSpec, master_samples, sha256_file
+from audio.pcm import Samples
 from audio.speech import Rendered, read_cached, rendered_from_mastered, write_sidecar
 
 ENGINE_NAME = "recording"
@@ -27,6 +34,9 @@ SILENT_MESSAGE = "Bản ghi gần như không có tiếng."
 
 # Speech peaking once at full scale is fine; one sample in a thousand pinned there is not.
 MAX_CLIPPED_FRACTION = 0.001
+# A sample within 0.1 dB of full scale counts as clipped: encoders round true clipping to
+# slightly below 0 dBFS.
+CLIP_LEVEL_DB = -0.1
 CLIPPED_MESSAGE = (
     "Bản ghi bị vỡ tiếng (thu quá to, {percent:.1f}% mẫu âm thanh chạm mức tối đa). "
     "Xin thu lại với micro xa hơn hoặc âm lượng nhỏ hơn."
@@ -58,6 +68,14 @@ def is_accepted_format(format_name: str) -> bool:
     return any(part.strip() in ACCEPTED_FORMATS for part in format_name.split(","))
 
 
+def clipped_fraction(samples: Samples) -> float:
+    """Return the share of samples within CLIP_LEVEL_DB of full scale."""
+    if len(samples) == 0:
+        return 0.0
+    pinned = np.count_nonzero(np.abs(samples) >= 10 ** (CLIP_LEVEL_DB / 20))
+    return pinned / len(samples)
+
+
 def master_recording(
     src: Path, cache_dir: Path, spec: MasteringSpec, *, max_duration_s: float | None = None
 ) -> Rendered:
@@ -77,27 +95,29 @@ def master_recording(
             too_long_message(info.duration_s, max_duration_s),
             f"{src.name}: {info.duration_s:.1f} s exceeds the {max_duration_s:.0f} s limit",
         )
-    loudness = ffmpeg.measure_loudness(src, timeout_s=ffmpeg.timeout_for(info.duration_s))
-    if not math.isfinite(loudness.integrated_lufs) or loudness.integrated_lufs < SILENT_LUFS:
-        raise AudioInputError(
-            SILENT_MESSAGE, f"{src.name}: integrated loudness {loudness.integrated_lufs} LUFS"
-        )
+    try:
+        samples = pcm.load(src, spec.sample_rate)
+    except AudioInputError as exc:
+        raise AudioInputError(NOT_AUDIO_MESSAGE, exc.detail) from exc
+    lufs = loudness.integrated_loudness(samples, spec.sample_rate)
+    if not math.isfinite(lufs) or lufs < SILENT_LUFS:
+        raise AudioInputError(SILENT_MESSAGE, f"{src.name}: integrated loudness {lufs} LUFS")
 
-    peaks = ffmpeg.measure_peaks(src, timeout_s=ffmpeg.timeout_for(info.duration_s))
-    if peaks.clipped_fraction > MAX_CLIPPED_FRACTION:
+    clipped = clipped_fraction(samples)
+    if clipped > MAX_CLIPPED_FRACTION:
         # Mastering can make a clipped recording quieter but not clean again: ask for a retake.
         raise AudioInputError(
-            CLIPPED_MESSAGE.format(percent=peaks.clipped_fraction * 100),
-            f"{src.name}: {peaks.peak_count} of {peaks.samples} samples at full scale",
+            CLIPPED_MESSAGE.format(percent=clipped * 100),
+            f"{src.name}: {round(clipped * len(samples))} of {len(samples)} samples at full scale",
         )
 
     cache_dir.mkdir(parents=True, exist_ok=True)
-    dst = cache_dir / f"{sha256_file(src)}.mp3"
+    dst = cache_dir / f"{sha256_file(src)}.wav"
     cached = read_cached(dst, engine=ENGINE_NAME, voice="", speed=1.0, spoken_text="", spec=spec)
     if cached is not None:
         return cached
     try:
-        mastered = master(src, dst, spec)
+        mastered = master_samples(samples, dst, spec, name=src.name)
     except AudioInputError as exc:
         raise AudioInputError(SILENT_MESSAGE, exc.detail) from exc
     rendered = rendered_from_mastered(

@@ -1,6 +1,6 @@
 """Text to mastered speech, with an engine fallback chain and a content-addressed cache.
 
-A rendering is cached as `<cache_dir>/<key>.mp3` plus a `<key>.json` sidecar describing it.
+A rendering is cached as `<cache_dir>/<key>.wav` plus a `<key>.json` sidecar describing it.
 The key covers the spoken text, engine, voice and speed, so the same announcement is only
 synthesised once, and a rendering made while offline never shadows a better online one.
 """
@@ -100,13 +100,13 @@ def _float_or_neg_inf(value: object) -> float:
     return float(value) if isinstance(value, int | float) else -math.inf
 
 
-def sidecar_path(mp3: Path) -> Path:
-    """Return the metadata file that accompanies a cached MP3."""
-    return mp3.with_suffix(".json")
+def sidecar_path(audio: Path) -> Path:
+    """Return the metadata file that accompanies a cached rendering."""
+    return audio.with_suffix(".json")
 
 
 def write_sidecar(rendered: Rendered, spec: MasteringSpec) -> None:
-    """Store a rendering's metadata next to its MP3, atomically."""
+    """Store a rendering's metadata next to its audio file, atomically."""
     data = {
         "format": SIDECAR_FORMAT,
         "engine": rendered.engine,
@@ -131,7 +131,7 @@ def write_sidecar(rendered: Rendered, spec: MasteringSpec) -> None:
 
 
 def read_cached(
-    mp3: Path,
+    audio: Path,
     *,
     engine: str,
     voice: str,
@@ -139,9 +139,9 @@ def read_cached(
     spoken_text: str,
     spec: MasteringSpec,
 ) -> Rendered | None:
-    """Return the cached rendering at mp3 if it is complete and matches, else None."""
-    meta_path = sidecar_path(mp3)
-    if not mp3.is_file() or not meta_path.is_file():
+    """Return the cached rendering at audio if it is complete and matches, else None."""
+    meta_path = sidecar_path(audio)
+    if not audio.is_file() or not meta_path.is_file():
         return None
     try:
         meta: dict[str, Any] = json.loads(meta_path.read_text(encoding="utf-8"))
@@ -154,14 +154,14 @@ def read_cached(
             meta["spoken_text"],
         )
         if found != expected or meta["spec"] != asdict(spec):
-            logger.info("cache entry %s does not match the request; rendering again", mp3.name)
+            logger.info("cache entry %s does not match the request; rendering again", audio.name)
             return None
-        # A truncated or replaced MP3 must not go on air; hashing a few MB is cheap.
-        if sha256_file(mp3) != meta["sha256"]:
-            logger.warning("cache entry %s fails its checksum; rendering again", mp3.name)
+        # A truncated or replaced file must not go on air; hashing a few MB is cheap.
+        if sha256_file(audio) != meta["sha256"]:
+            logger.warning("cache entry %s fails its checksum; rendering again", audio.name)
             return None
         return Rendered(
-            path=mp3,
+            path=audio,
             sha256=str(meta["sha256"]),
             engine=engine,
             voice=voice,
@@ -175,7 +175,7 @@ def read_cached(
             failures=(),
         )
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        logger.warning("unreadable cache entry %s (%s); rendering again", mp3.name, exc)
+        logger.warning("unreadable cache entry %s (%s); rendering again", audio.name, exc)
         return None
 
 
@@ -228,7 +228,7 @@ class KeyedLocks:
 
 
 class SpeechRenderer:
-    """Turns announcement text into mastered MP3s through a chain of engines."""
+    """Turns announcement text into mastered WAV files through a chain of engines."""
 
     def __init__(
         self,
@@ -285,10 +285,10 @@ class SpeechRenderer:
 
     def _render_with(self, engine: SpeechEngine, spoken: str, voice: str, speed: float) -> Rendered:
         key = cache_key(spoken, engine.name, voice, speed)
-        mp3 = self.cache_dir / f"{key}.mp3"
+        audio = self.cache_dir / f"{key}.wav"
         with self._locks.hold(key):
             cached = read_cached(
-                mp3,
+                audio,
                 engine=engine.name,
                 voice=voice,
                 speed=speed,
@@ -304,7 +304,7 @@ class SpeechRenderer:
                 if not raw.is_file() or raw.stat().st_size == 0:
                     raise EngineError(_UNAVAILABLE_MESSAGE, "engine wrote no audio file")
                 try:
-                    mastered = master(raw, mp3, self.spec)
+                    mastered = master(raw, audio, self.spec)
                 except AudioError as exc:
                     # Audio that can't be mastered (garbage, silence) is the engine's failure.
                     raise EngineError(exc.user_message, f"unusable audio: {exc.detail}") from exc

@@ -16,6 +16,7 @@ from typing import Annotated, NoReturn
 
 import typer
 
+from audio import ffmpeg
 from audio.errors import AudioError
 from audio.intelligibility import check_rendering, default_transcriber, summary
 from playlists import service
@@ -193,7 +194,13 @@ def say(
     except AudioError as exc:
         fail(exc.user_message)
     output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_bytes(rendered.path.read_bytes())
+    try:
+        if output.suffix.lower() == rendered.path.suffix.lower():
+            output.write_bytes(rendered.path.read_bytes())
+        else:  # the station keeps WAV masters; give people the format they asked for
+            ffmpeg.convert(rendered.path, output, timeout_s=ffmpeg.timeout_for(rendered.duration_s))
+    except (OSError, AudioError) as exc:
+        fail(f"Không ghi được {output}: {exc}")
     note = " (giọng dự phòng ngoại tuyến)" if rendered.engine == "espeak-ng" else ""
     typer.echo(
         f"{output}: {rendered.duration_s:.1f} giây, {rendered.loudness_lufs:.1f} LUFS, "

@@ -245,7 +245,7 @@ def test_renderer_with_piper_masters_and_caches(
         False,
         False,
     )
-    assert first.path.name == cache_key(TEXT, "piper", VOICE, 1.0) + ".mp3"
+    assert first.path.name == cache_key(TEXT, "piper", VOICE, 1.0) + ".wav"
     assert first.duration_s > 3.0
     loudness = ffmpeg.measure_loudness(first.path)
     assert loudness.integrated_lufs == pytest.approx(MasteringSpec().target_lufs, abs=1.0)

@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from audio import ffmpeg
+from audio import ffmpeg, pcm
 from audio.errors import AudioInputError
 from audio.mastering import MasteringSpec
 from audio.recording import (
     NOT_AUDIO_MESSAGE,
     SILENT_MESSAGE,
+    clipped_fraction,
     format_duration_vi,
     is_accepted_format,
     master_recording,
@@ -28,12 +29,18 @@ def test_wav_tone_is_accepted_and_mastered(make_tone, cache_dir: Path) -> None:
     assert result.engine == "recording"
     assert (result.voice, result.speed, result.spoken_text) == ("", 1.0, "")
     assert (result.from_cache, result.fallback, result.failures) == (False, False, ())
-    assert result.path == cache_dir / f"{hashlib.sha256(src.read_bytes()).hexdigest()}.mp3"
+    assert result.path == cache_dir / f"{hashlib.sha256(src.read_bytes()).hexdigest()}.wav"
     assert result.sha256 == hashlib.sha256(result.path.read_bytes()).hexdigest()
     info = ffmpeg.probe(result.path)
-    assert (info.codec, info.channels, info.sample_rate) == ("mp3", 1, 44100)
-    assert 1.9 < result.duration_s < 2.4
-    assert result.loudness_lufs == pytest.approx(SPEC.target_lufs, abs=1.0)
+    assert (info.codec, info.channels, info.sample_rate) == ("pcm_s16le", 1, SPEC.sample_rate)
+    # 2 s of tone and at most 80 ms kept either side of it.
+    assert 1.99 <= result.duration_s <= 2.0 + 2 * 0.08 + 0.005
+    assert result.duration_s == pytest.approx(info.duration_s, abs=1e-3)
+    # Measured independently of what master_recording reported.
+    measured = ffmpeg.measure_loudness(result.path)
+    assert measured.integrated_lufs == pytest.approx(SPEC.target_lufs, abs=1.0)
+    assert measured.true_peak_db <= SPEC.true_peak_db + 0.3
+    assert result.loudness_lufs == pytest.approx(measured.integrated_lufs, abs=0.3)
 
     again = master_recording(src, cache_dir, SPEC, max_duration_s=600)
     assert again.from_cache is True
@@ -47,7 +54,11 @@ def test_other_containers_are_accepted(
     make_tone, transcode, cache_dir: Path, name: str, codec: str
 ) -> None:
     path = transcode(make_tone(seconds=1.0), name, codec)
-    assert master_recording(path, cache_dir, SPEC).duration_s > 0.9
+    result = master_recording(path, cache_dir, SPEC)
+    assert result.duration_s > 0.9
+    assert ffmpeg.measure_loudness(result.path).integrated_lufs == pytest.approx(
+        SPEC.target_lufs, abs=1.0
+    )
 
 
 def test_text_file_renamed_mp3_is_refused(tmp_path: Path, cache_dir: Path) -> None:
@@ -119,13 +130,12 @@ def test_clipped_recording_is_refused(make_tone, cache_dir: Path) -> None:
         master_recording(loud, cache_dir, MasteringSpec())
     assert "vỡ tiếng" in refused.value.user_message
     assert "full scale" in refused.value.detail
-    assert not list(cache_dir.glob("*.mp3"))
+    assert list(cache_dir.iterdir()) == []
 
 
-def test_peak_statistics_tell_clipping_from_a_loud_clean_file(make_tone) -> None:
-    assert (
-        ffmpeg.measure_peaks(make_tone("sach.wav", seconds=1.0, amplitude=0.9)).clipped_fraction
-        == 0
-    )
-    clipped = ffmpeg.measure_peaks(make_tone("vo.wav", seconds=1.0, amplitude=4.0))
-    assert clipped.clipped_fraction > 0.1
+def test_clipping_is_told_from_a_loud_clean_file(make_tone) -> None:
+    # Measured, as in master_recording, on the decoded mono PCM at the station rate.
+    clean = pcm.load(make_tone("sach.wav", seconds=1.0, amplitude=0.9), SPEC.sample_rate)
+    assert clipped_fraction(clean) == 0
+    clipped = pcm.load(make_tone("vo.wav", seconds=1.0, amplitude=4.0), SPEC.sample_rate)
+    assert clipped_fraction(clipped) > 0.1

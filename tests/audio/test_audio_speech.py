@@ -61,11 +61,15 @@ def test_falls_back_to_espeak_when_gtts_is_rate_limited(
     assert "429" in first.failures[0]
     assert first.spoken_text == TEXT
     assert first.path.parent == cache_dir
-    assert first.path.name == cache_key(TEXT, "espeak-ng", "vi", 1.0) + ".mp3"
-    # Loudness of the rendering, measured independently of what master() reported.
+    assert first.path.name == cache_key(TEXT, "espeak-ng", "vi", 1.0) + ".wav"
+    # The rendering, measured independently of what master() reported.
+    info = ffmpeg.probe(first.path)
+    assert (info.codec, info.channels, info.sample_rate) == ("pcm_s16le", 1, 22050)
+    assert first.duration_s == pytest.approx(info.duration_s, abs=1e-3)
     loudness = ffmpeg.measure_loudness(first.path)
     assert loudness.integrated_lufs == pytest.approx(MasteringSpec().target_lufs, abs=1.0)
     assert loudness.true_peak_db <= MasteringSpec().true_peak_db + 0.3
+    assert first.loudness_lufs == pytest.approx(loudness.integrated_lufs, abs=0.3)
     sidecar = json.loads(first.path.with_suffix(".json").read_text(encoding="utf-8"))
     assert sidecar["engine"] == "espeak-ng"
     assert sidecar["sha256"] == first.sha256
@@ -207,6 +211,7 @@ def test_changed_mastering_spec_is_rendered_again(cache_dir: Path, counting) -> 
     result = quieter.render(TEXT)
     assert engine.calls == 2
     assert result.loudness_lufs == pytest.approx(-20.0, abs=1.0)
+    assert ffmpeg.measure_loudness(result.path).integrated_lufs == pytest.approx(-20.0, abs=1.0)
 
 
 def test_concurrent_renders_of_one_text_synthesise_once(cache_dir: Path, counting) -> None:
@@ -230,4 +235,4 @@ def test_concurrent_renders_of_one_text_synthesise_once(cache_dir: Path, countin
     assert engine.calls == 1
     assert len({r.sha256 for r in results}) == 1
     assert sorted(r.from_cache for r in results) == [False, True, True, True]
-    assert sorted(p.suffix for p in cache_dir.iterdir()) == [".json", ".mp3"]
+    assert sorted(p.suffix for p in cache_dir.iterdir()) == [".json", ".wav"]

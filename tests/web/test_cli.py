@@ -67,6 +67,7 @@ def test_say_writes_mastered_speech(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     info = probe(out)
     assert info.channels == 1 and info.duration_s > 0.5
+    assert info.codec == "mp3", "the file is in the format its name asks for"
     assert "espeak-ng" in done.stdout
 
 
