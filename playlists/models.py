@@ -144,15 +144,47 @@ class Slot(Base):
     days: Mapped[str] = mapped_column(String(7), default="1234567")
     valid_from: Mapped[date | None] = mapped_column(Date, default=None)
     valid_to: Mapped[date | None] = mapped_column(Date, default=None)
+    # The document of the public service centre that assigned the slot (số, ngày văn bản).
+    document: Mapped[str] = mapped_column(String(100), default="")
+    document_date: Mapped[date | None] = mapped_column(Date, default=None)
+    # Fixed segments, in seconds: signature tune and station identification at the start,
+    # relaying national radio (tiếp âm) after them, closing words and tune at the end.
+    head_s: Mapped[int] = mapped_column(Integer, default=0)
+    relay_s: Mapped[int] = mapped_column(Integer, default=0)
+    tail_s: Mapped[int] = mapped_column(Integer, default=0)
+    one_off: Mapped[bool] = mapped_column(default=False)
     zones: Mapped[list[Zone]] = relationship(secondary=slot_zones, order_by=Zone.name)
+    cancellations: Mapped[list[SlotCancellation]] = relationship(
+        back_populates="slot", cascade="all, delete-orphan"
+    )
+
+    @property
+    def content_s(self) -> int:
+        """Return the seconds left for bulletins once the fixed segments are kept."""
+        return max(0, self.duration_s - self.head_s - self.relay_s - self.tail_s)
 
     def airs_on(self, day: date) -> bool:
-        """Tell whether the slot airs on a local date."""
+        """Tell whether the slot airs on a local date (not cancelled that day)."""
         if str(day.isoweekday()) not in self.days:
             return False
         if self.valid_from and day < self.valid_from:
             return False
-        return not (self.valid_to and day > self.valid_to)
+        if self.valid_to and day > self.valid_to:
+            return False
+        return all(c.day != day for c in self.cancellations)
+
+
+class SlotCancellation(Base):
+    """A day a slot does not air (a holiday, an event), with the reason."""
+
+    __tablename__ = "slot_cancellations"
+    __table_args__ = (UniqueConstraint("slot_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slot_id: Mapped[int] = mapped_column(ForeignKey("slots.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(300), default="")
+    slot: Mapped[Slot] = relationship(back_populates="cancellations")
 
 
 class Topic(Base):

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
-from playlists.errors import NotFound, StateError
+from playlists.errors import StateError
 from playlists.models import (
     Bulletin,
     BulletinStatus,
@@ -38,7 +38,10 @@ def load_specs(
             valid_from=s.valid_from,
             valid_to=s.valid_to,
         )
-        for s in session.scalars(select(Slot).options(selectinload(Slot.zones)))
+        for s in session.scalars(
+            select(Slot).options(selectinload(Slot.zones), selectinload(Slot.cancellations))
+        )
+        if s.airs_on(day)  # cancelled days are only known here, not to the pure planner
     ]
     query = (
         select(Bulletin)
@@ -164,7 +167,11 @@ def read_plan(*, session: Session, day: date, tz: ZoneInfo) -> PlanView:
             .order_by(PlanItem.slot_start, PlanItem.position)
         )
     )
-    slots = [s for s in session.scalars(select(Slot).options(selectinload(Slot.zones)))]
+    slots = list(
+        session.scalars(
+            select(Slot).options(selectinload(Slot.zones), selectinload(Slot.cancellations))
+        )
+    )
     zones: list[ZoneView] = []
     for zone in session.scalars(select(Zone).order_by(Zone.name)):
         views = []
@@ -222,12 +229,3 @@ def slot_occurrence(slot: Slot, day: date, tz: ZoneInfo) -> tuple[datetime, date
     """Return a slot's start and end instants (UTC) on a local date."""
     start = datetime.combine(day, slot.start, tzinfo=tz).astimezone(UTC)
     return start, start + timedelta(seconds=slot.duration_s)
-
-
-def find_slot(*, session: Session, name_or_time: str) -> Slot:
-    """Find a slot by name (any case) or by its start time written HH:MM."""
-    wanted = name_or_time.strip()
-    for slot in session.scalars(select(Slot).options(selectinload(Slot.zones))):
-        if slot.name.casefold() == wanted.casefold() or slot.start.strftime("%H:%M") == wanted:
-            return slot
-    raise NotFound(f"Không có khung giờ “{wanted}”.", f"no slot {wanted!r}")

@@ -42,13 +42,6 @@ def list_topics(*, session: Session) -> list[Topic]:
     return sorted(topics, key=lambda t: (t.code == 0, t.code))
 
 
-def list_slots(*, session: Session) -> list[Slot]:
-    """Return every slot by start time."""
-    return list(
-        session.scalars(select(Slot).options(selectinload(Slot.zones)).order_by(Slot.start))
-    )
-
-
 def zone_ids_by_names(*, session: Session, names: list[str]) -> list[int]:
     """Resolve zone names to ids, refusing unknown names."""
     zones = {zone.name.casefold(): zone.id for zone in list_zones(session=session)}

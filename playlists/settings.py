@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     refresh_every_min: float = Field(default=10.0, gt=0, le=1440)
     max_text_chars: int = Field(default=5000, ge=100, le=50000)
     max_upload_mb: int = Field(default=50, ge=1, le=500)
+    # The province's caps on airtime (relays included); "warn" saves with a warning.
+    cap_sessions_per_day: int = Field(default=3, ge=1, le=24)
+    cap_minutes_per_session: int = Field(default=45, ge=1, le=24 * 60)
+    cap_mode: Literal["warn", "refuse"] = "warn"
 
     @field_validator("timezone")
     @classmethod

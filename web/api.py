@@ -11,6 +11,7 @@ from fastapi.responses import FileResponse, Response
 
 from audio.intelligibility import default_transcriber
 from playlists import service
+from playlists import slots as slot_service
 from playlists.errors import InputError
 from playlists.lexicon import readings, reset_reading, set_reading
 from playlists.models import AirSource, AirStatus, BulletinStatus
@@ -53,7 +54,7 @@ def topics(session: SessionDep) -> Any:
 
 @router.get("/slots", response_model=list[SlotRead], summary="Danh sách khung giờ")
 def slots(session: SessionDep) -> Any:
-    return service.list_slots(session=session)
+    return slot_service.list_slots(session=session)
 
 
 @router.get("/bulletins", response_model=list[BulletinRead], summary="Danh sách bản tin")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -20,15 +20,17 @@ from audio import ffmpeg
 from audio.errors import AudioError
 from audio.intelligibility import check_rendering, default_transcriber, summary
 from playlists import service
+from playlists import slots as slot_service
 from playlists.db import session_scope
 from playlists.demo import is_empty, seed_demo
 from playlists.errors import DomainError
 from playlists.lexicon import effective_lexicon, readings, reset_reading, set_reading
 from playlists.models import AirSource, AirStatus
-from playlists.plans import find_slot, plan_as_json, read_plan
+from playlists.plans import plan_as_json, read_plan
 from playlists.reports import AirLogFilter, airlog_csv, query_airlog
 from playlists.schemas import BulletinCreate
 from playlists.settings import Settings, SettingsError, load_settings
+from playlists.slots import Caps, find_slot
 from playlists.speech import make_renderer, station_normalizer
 from web.context import StationContext
 
@@ -44,6 +46,10 @@ airlog_app = typer.Typer(help="Nhật ký phát sóng.", no_args_is_help=True)
 lexicon_app = typer.Typer(help="Từ điển chữ viết tắt: cách đọc của đài.", no_args_is_help=True)
 app.add_typer(bulletin_app, name="bulletin")
 app.add_typer(lexicon_app, name="lexicon")
+zone_app = typer.Typer(help="Cụm loa.", no_args_is_help=True)
+slot_app = typer.Typer(help="Khung giờ phát sóng.", no_args_is_help=True)
+app.add_typer(zone_app, name="zone")
+app.add_typer(slot_app, name="slot")
 app.add_typer(plan_app, name="plan")
 app.add_typer(airlog_app, name="airlog")
 
@@ -348,7 +354,7 @@ def play(
     ctx = open_station(settings_or_exit(**overrides))
     try:
         with session_scope(ctx.sessions) as session:
-            found = find_slot(session=session, name_or_time=slot)
+            found = find_slot(slot, session=session)
             slot_id, slot_name = found.id, found.name
             view = read_plan(session=session, day=target, tz=ctx.settings.zone)
             planned = any(s.items for z in view.zones for s in z.slots if s.slot.id == slot_id)
@@ -454,6 +460,144 @@ def lexicon_reset(
         ctx.stop()
     typer.echo(f"{written.strip()}: đã trở về cách đọc mặc định")
     typer.echo(REFRESH_NOTE.format(minutes=ctx.settings.refresh_every_min))
+
+
+def caps_of(settings: Settings) -> Caps:
+    """Return the province's caps as configured."""
+    return Caps(
+        sessions_per_day=settings.cap_sessions_per_day,
+        minutes_per_session=settings.cap_minutes_per_session,
+        refuse=settings.cap_mode == "refuse",
+    )
+
+
+def parse_time(value: str, option: str) -> time:
+    """Read HH:MM, or stop with a Vietnamese message naming the option."""
+    try:
+        return time.fromisoformat(value.strip())
+    except ValueError:
+        fail(f"{option} “{value}” không phải giờ hợp lệ (dạng HH:MM, ví dụ 05:30).")
+
+
+@zone_app.command("add")
+def zone_add(
+    name: Annotated[str, typer.Argument(help="Tên cụm loa")],
+    description: Annotated[str, typer.Option(help="Mô tả")] = "",
+) -> None:
+    """Thêm cụm loa."""
+    ctx = open_station(settings_or_exit())
+    try:
+        with session_scope(ctx.sessions) as session:
+            zone = slot_service.add_zone(name, session=session, description=description)
+            typer.echo(f"Đã thêm cụm loa {zone.name} (mã {zone.id}).")
+    except DomainError as exc:
+        fail(exc.message)
+    finally:
+        ctx.stop()
+
+
+@zone_app.command("list")
+def zone_list() -> None:
+    """Liệt kê các cụm loa."""
+    ctx = open_station(settings_or_exit())
+    try:
+        with session_scope(ctx.sessions) as session:
+            for zone in service.list_zones(session=session):
+                typer.echo(f"{zone.id}\t{zone.name}\t{zone.description}")
+    finally:
+        ctx.stop()
+
+
+@slot_app.command("add")
+def slot_add(
+    name: Annotated[str, typer.Option("--name", help="Tên khung giờ")],
+    zone: Annotated[list[str], typer.Option("--zone", help="Cụm loa (lặp lại cho nhiều cụm)")],
+    days: Annotated[str, typer.Option("--days", help="Ngày trong tuần: 1-7, 1-5, 2,4,6")],
+    start: Annotated[str, typer.Option("--start", help="Giờ bắt đầu HH:MM")],
+    minutes: Annotated[int, typer.Option("--minutes", help="Thời lượng (phút)")],
+    first: Annotated[str | None, typer.Option("--from", help="Hiệu lực từ YYYY-MM-DD")] = None,
+    last: Annotated[str | None, typer.Option("--to", help="Hiệu lực đến YYYY-MM-DD")] = None,
+    document: Annotated[str, typer.Option(help="Số văn bản giao khung giờ")] = "",
+    document_date: Annotated[str | None, typer.Option(help="Ngày văn bản YYYY-MM-DD")] = None,
+    head: Annotated[int, typer.Option(help="Giây nhạc hiệu + giới thiệu đài")] = 0,
+    relay: Annotated[int, typer.Option(help="Giây tiếp âm đài quốc gia")] = 0,
+    tail: Annotated[int, typer.Option(help="Giây lời kết + nhạc hiệu")] = 0,
+) -> None:
+    """Thêm khung giờ phát sóng."""
+    settings = settings_or_exit()
+    data = slot_service.SlotInput(
+        name=name, zone_names=zone, days=days, start=parse_time(start, "--start"),
+        minutes=minutes, valid_from=parse_date(first, "--from") if first else None,
+        valid_to=parse_date(last, "--to") if last else None, document=document,
+        document_date=parse_date(document_date, "--document-date") if document_date else None,
+        head_s=head, relay_s=relay, tail_s=tail,
+    )  # fmt: skip
+    ctx = open_station(settings)
+    try:
+        with session_scope(ctx.sessions) as session:
+            saved = slot_service.add_slot(data, session=session, caps=caps_of(settings))
+            typer.echo(
+                f"Đã thêm khung giờ {saved.slot.name}: {saved.slot.start:%H:%M}, "
+                f"{minutes} phút, ngày {saved.slot.days}."
+            )
+            for warning in saved.warnings:
+                typer.echo(f"Cảnh báo: {warning}", err=True)
+        ctx.bulletins_changed()
+    except DomainError as exc:
+        fail(exc.message)
+    finally:
+        ctx.stop()
+
+
+@slot_app.command("cancel")
+def slot_cancel(
+    slot: Annotated[str, typer.Option("--slot", help="Tên khung giờ hoặc giờ HH:MM")],
+    day: Annotated[str, typer.Option("--date", help="Ngày hủy YYYY-MM-DD")],
+    reason: Annotated[str, typer.Option(help="Lý do")] = "",
+) -> None:
+    """Hủy một khung giờ vào một ngày."""
+    target = parse_date(day, "--date")
+    ctx = open_station(settings_or_exit())
+    try:
+        with session_scope(ctx.sessions) as session:
+            cancelled = slot_service.cancel_slot(
+                slot, target, session=session, today=ctx.today(), reason=reason
+            )
+            typer.echo(f"Đã hủy khung giờ {cancelled.slot.name} ngày {target:%d/%m/%Y}.")
+        ctx.bulletins_changed()
+    except DomainError as exc:
+        fail(exc.message)
+    finally:
+        ctx.stop()
+
+
+@slot_app.command("list")
+def slot_list() -> None:
+    """Liệt kê khung giờ."""
+    ctx = open_station(settings_or_exit())
+    try:
+        with session_scope(ctx.sessions) as session:
+            for s in slot_service.list_slots(session=session):
+                zones = ", ".join(z.name for z in s.zones)
+                valid = f"{s.valid_from or '…'}→{s.valid_to or '…'}"
+                cancelled = ", ".join(c.day.isoformat() for c in s.cancellations)
+                typer.echo(
+                    f"{s.name}\t{s.start:%H:%M}\t{s.duration_s // 60} phút\tngày {s.days}\t"
+                    f"{valid}\t{zones}" + (f"\thủy: {cancelled}" if cancelled else "")
+                )
+    finally:
+        ctx.stop()
+
+
+@slot_app.command("holidays")
+def slot_holidays(
+    year: Annotated[int | None, typer.Option(help="Năm (mặc định: năm nay)")] = None,
+) -> None:
+    """Gợi ý các ngày lễ để hủy hoặc đổi khung giờ."""
+    settings = settings_or_exit()
+    wanted = year or datetime.now(settings.zone).year
+    for day, name in slot_service.holiday_suggestions(wanted):
+        typer.echo(f"{day.isoformat()}\t{name}")
 
 
 def main() -> None:

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from audio.intelligibility import default_transcriber
 from audio.speech import Rendered
 from playlists import service
+from playlists import slots as slot_service
 from playlists.errors import DomainError, InputError, NotFound
 from playlists.lexicon import readings, reset_reading, set_reading
 from playlists.models import AirStatus, Bulletin, BulletinStatus, Priority, Rendering
@@ -382,7 +383,7 @@ def slots_page(request: Request, session: SessionDep) -> HTMLResponse:
     return render(
         request,
         "slots.html",
-        slots=service.list_slots(session=session),
+        slots=slot_service.list_slots(session=session),
         zones=service.list_zones(session=session),
     )
 

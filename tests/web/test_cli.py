@@ -211,3 +211,36 @@ def test_say_check_reports_how_well_a_recognizer_understood(tmp_path: Path) -> N
     done = run(tmp_path / "data", "say", "Xin chào bà con nhân dân.", "-o", str(out), "--check")
     assert done.returncode == 0, done.stderr
     assert "tỷ lệ lỗi từ WER" in done.stdout and "Máy nghe được:" in done.stdout
+
+
+def test_zone_and_slot_commands(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    assert run(data, "zone", "add", "Chợ Bến Thành").returncode == 0
+    assert "Chợ Bến Thành" in run(data, "zone", "list").stdout
+    duplicate = run(data, "zone", "add", "Chợ Bến Thành")
+    assert duplicate.returncode == 2 and "Đã có cụm loa" in duplicate.stderr
+
+    added = run(data, "slot", "add", "--name", "Sáng", "--zone", "Chợ Bến Thành", "--days", "1-5",
+                "--start", "05:30", "--minutes", "30", "--document", "12/TB-TTDVC",
+                "--head", "60", "--tail", "30")  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    clash = run(data, "slot", "add", "--name", "Trùng", "--zone", "Chợ Bến Thành", "--days",
+                "1-7", "--start", "05:40", "--minutes", "10")  # fmt: skip
+    assert clash.returncode == 2 and "Trùng giờ với khung “Sáng”" in clash.stderr
+    long = run(data, "slot", "add", "--name", "Dài", "--zone", "Chợ Bến Thành", "--days", "6-7",
+               "--start", "07:00", "--minutes", "50")  # fmt: skip
+    assert long.returncode == 0 and "Cảnh báo" in long.stderr and "45 phút" in long.stderr
+    strict = {"LOA_CAP_MODE": "refuse"}
+    refused = run(data, "slot", "add", "--name", "Dài 2", "--zone", "Chợ Bến Thành", "--days",
+                  "6-7", "--start", "09:00", "--minutes", "50", env=strict)  # fmt: skip
+    assert refused.returncode == 2
+
+    monday = station_today() + timedelta(days=7 - station_today().weekday())
+    cancelled = run(data, "slot", "cancel", "--slot", "05:30", "--date", monday.isoformat(),
+                    "--reason", "Họp dân")  # fmt: skip
+    assert cancelled.returncode == 0, cancelled.stderr
+    listing = run(data, "slot", "list").stdout
+    assert "Sáng\t05:30\t30 phút\tngày 12345" in listing and monday.isoformat() in listing
+    plan = json.loads(run(data, "plan", "build", "--date", monday.isoformat(), "--json").stdout)
+    assert plan["zones"][0]["slots"] == [], "a cancelled slot has no programme that day"
+    assert "Quốc khánh" in run(data, "slot", "holidays", "--year", "2026").stdout

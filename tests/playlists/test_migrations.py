@@ -1,0 +1,41 @@
+"""Migrations run on databases that already hold a station's data, not only on empty ones."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import inspect, text
+
+from playlists.db import MIGRATIONS_DIR, make_engine, migrate
+
+
+def test_slot_rules_migration_keeps_existing_slots(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "64ecc0a34acb")  # the schema before slot rules
+        connection.execute(
+            text("INSERT INTO slots (name, start, duration_s, days) "
+                 "VALUES ('Sáng', '05:30:00.000000', 1800, '1234567')")
+        )  # fmt: skip
+    migrate(engine)
+    with engine.connect() as connection:
+        row = connection.execute(
+            text("SELECT name, head_s, relay_s, tail_s, one_off, document FROM slots")
+        ).one()
+    assert tuple(row) == ("Sáng", 0, 0, 0, 0, "")
+    assert inspect(engine).has_table("slot_cancellations")
+    topics = engine.connect().execute(text("SELECT count(*) FROM topics")).scalar()
+    assert topics == 10
+
+
+def test_migrating_twice_changes_nothing(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'twice.db'}")
+    migrate(engine)
+    migrate(engine)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM topics")).scalar() == 10
