@@ -55,6 +55,12 @@ class SlotRead(BaseModel):
     days: str
     valid_from: date | None
     valid_to: date | None
+    document: str
+    document_date: date | None
+    head_s: int
+    relay_s: int
+    tail_s: int
+    one_off: bool
     zones: list[ZoneRead]
 
 

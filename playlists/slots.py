@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from playlists.errors import InputError, NotFound, StateError
 from playlists.models import Slot, SlotCancellation, Zone
+from playlists.settings import Settings
 
 WEEKDAY_NAMES = {1: "thứ hai", 2: "thứ ba", 3: "thứ tư", 4: "thứ năm", 5: "thứ sáu",
                  6: "thứ bảy", 7: "chủ nhật"}  # fmt: skip
@@ -30,6 +31,15 @@ class Caps:
     sessions_per_day: int = 3
     minutes_per_session: int = 45
     refuse: bool = False
+
+
+def caps_from(settings: Settings) -> Caps:
+    """Return the province's caps as the station is configured (LOA_CAP_*)."""
+    return Caps(
+        sessions_per_day=settings.cap_sessions_per_day,
+        minutes_per_session=settings.cap_minutes_per_session,
+        refuse=settings.cap_mode == "refuse",
+    )
 
 
 @dataclass(frozen=True)

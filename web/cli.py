@@ -30,7 +30,7 @@ from playlists.plans import plan_as_json, read_plan
 from playlists.reports import AirLogFilter, airlog_csv, query_airlog
 from playlists.schemas import BulletinCreate
 from playlists.settings import Settings, SettingsError, load_settings
-from playlists.slots import Caps, find_slot
+from playlists.slots import find_slot
 from playlists.speech import make_renderer, station_normalizer
 from web.context import StationContext
 
@@ -462,15 +462,6 @@ def lexicon_reset(
     typer.echo(REFRESH_NOTE.format(minutes=ctx.settings.refresh_every_min))
 
 
-def caps_of(settings: Settings) -> Caps:
-    """Return the province's caps as configured."""
-    return Caps(
-        sessions_per_day=settings.cap_sessions_per_day,
-        minutes_per_session=settings.cap_minutes_per_session,
-        refuse=settings.cap_mode == "refuse",
-    )
-
-
 def parse_time(value: str, option: str) -> time:
     """Read HH:MM, or stop with a Vietnamese message naming the option."""
     try:
@@ -535,7 +526,9 @@ def slot_add(
     ctx = open_station(settings)
     try:
         with session_scope(ctx.sessions) as session:
-            saved = slot_service.add_slot(data, session=session, caps=caps_of(settings))
+            saved = slot_service.add_slot(
+                data, session=session, caps=slot_service.caps_from(settings)
+            )
             typer.echo(
                 f"Đã thêm khung giờ {saved.slot.name}: {saved.slot.start:%H:%M}, "
                 f"{minutes} phút, ngày {saved.slot.days}."

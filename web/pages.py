@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -379,13 +379,111 @@ def airlog_csv_download(
 
 
 @router.get("/khung-gio", response_class=HTMLResponse)
-def slots_page(request: Request, session: SessionDep) -> HTMLResponse:
+def slots_page(
+    request: Request, ctx: ContextDep, session: SessionDep, loi: str = "", ok: str = ""
+) -> HTMLResponse:
     return render(
         request,
         "slots.html",
         slots=slot_service.list_slots(session=session),
         zones=service.list_zones(session=session),
+        holidays=slot_service.upcoming_holidays(ctx.today()),
+        caps=slot_service.caps_from(ctx.settings),
+        error=loi,
+        saved=ok,
     )
+
+
+def _slots_back(message: str = "", error: str = "") -> RedirectResponse:
+    query = f"?ok={quote(message)}" if message else f"?loi={quote(error)}"
+    return RedirectResponse(f"/khung-gio{query}", status_code=303)
+
+
+@router.post("/khung-gio/cum-loa")
+def zone_create(
+    session: SessionDep,
+    name: Annotated[str, Form()] = "",
+    description: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        zone = slot_service.add_zone(name, session=session, description=description)
+    except DomainError as exc:
+        session.rollback()
+        return _slots_back(error=exc.message)
+    return _slots_back(f"Đã thêm cụm loa {zone.name}.")
+
+
+@router.post("/khung-gio/them")
+def slot_create(
+    ctx: ContextDep,
+    session: SessionDep,
+    name: Annotated[str, Form()] = "",
+    start: Annotated[str, Form()] = "",
+    minutes: Annotated[str, Form()] = "30",
+    days: Annotated[list[str] | None, Form()] = None,
+    zone_names: Annotated[list[str] | None, Form()] = None,
+    valid_from: Annotated[str, Form()] = "",
+    valid_to: Annotated[str, Form()] = "",
+    document: Annotated[str, Form()] = "",
+    document_date: Annotated[str, Form()] = "",
+    head_s: Annotated[str, Form()] = "0",
+    relay_s: Annotated[str, Form()] = "0",
+    tail_s: Annotated[str, Form()] = "0",
+) -> Response:
+    errors: dict[str, str] = {}
+    length = parse_int(minutes, "minutes", errors, "thời lượng")
+    head = parse_int(head_s, "head_s", errors, "nhạc hiệu")
+    relay = parse_int(relay_s, "relay_s", errors, "tiếp âm")
+    tail = parse_int(tail_s, "tail_s", errors, "lời kết")
+    first = parse_day(valid_from, "valid_from", errors, "ngày hiệu lực") if valid_from else None
+    last = parse_day(valid_to, "valid_to", errors, "ngày hết hiệu lực") if valid_to else None
+    doc_day = (
+        parse_day(document_date, "document_date", errors, "ngày văn bản") if document_date else None
+    )
+    try:
+        begin = time.fromisoformat(start)
+    except ValueError:
+        errors["start"] = f"Giờ bắt đầu “{start}” không hợp lệ (ví dụ 05:30)."
+    if errors:
+        return _slots_back(error=" ".join(errors.values()))
+    data = slot_service.SlotInput(
+        name=name, zone_names=zone_names or [], days=",".join(days or []), start=begin,
+        minutes=length or 0, valid_from=first, valid_to=last, document=document,
+        document_date=doc_day, head_s=head or 0, relay_s=relay or 0, tail_s=tail or 0,
+    )  # fmt: skip
+    try:
+        saved = slot_service.add_slot(
+            data, session=session, caps=slot_service.caps_from(ctx.settings)
+        )
+        session.commit()
+    except DomainError as exc:
+        session.rollback()
+        return _slots_back(error=exc.message)
+    ctx.bulletins_changed()
+    note = " ".join(["Đã thêm khung giờ.", *(f"Cảnh báo: {w}" for w in saved.warnings)])
+    return _slots_back(note)
+
+
+@router.post("/khung-gio/huy")
+def slot_cancel(
+    ctx: ContextDep,
+    session: SessionDep,
+    slot: Annotated[str, Form()] = "",
+    day: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    errors: dict[str, str] = {}
+    target = parse_day(day, "day", errors, "ngày hủy")
+    if target is None:
+        return _slots_back(error=errors["day"])
+    try:
+        slot_service.cancel_slot(slot, target, session=session, today=ctx.today(), reason=reason)
+        session.commit()
+    except DomainError as exc:
+        session.rollback()
+        return _slots_back(error=exc.message)
+    ctx.bulletins_changed()
+    return _slots_back(f"Đã hủy khung giờ {slot} ngày {target:%d/%m/%Y}.")
 
 
 @router.get("/tu-dien", response_class=HTMLResponse)

@@ -253,3 +253,33 @@ def test_intelligibility_check_is_kept_with_the_audio(
     assert rendering["checked_at"] is not None
     page = client.get(f"/ban-tin/{bulletin['id']}")
     assert "Độ rõ" in page.text and "tỷ lệ lỗi từ" in page.text
+
+
+def test_slots_page_adds_zones_and_slots_and_cancels_days(
+    client: TestClient, ctx: StationContext
+) -> None:
+    assert "Cụm 1" in client.get("/khung-gio").text
+    zone = client.post("/khung-gio/cum-loa", data={"name": "Chợ"})
+    assert "Đã thêm cụm loa Chợ" in zone.text
+    added = client.post(
+        "/khung-gio/them",
+        data={"name": "Chiều", "start": "17:00", "minutes": "50", "days": ["1", "3", "5"],
+              "zone_names": ["Chợ"], "head_s": "30", "relay_s": "600", "tail_s": "30"},
+    )  # fmt: skip
+    assert "Đã thêm khung giờ" in added.text and "vượt mức 45 phút" in added.text
+    clash = client.post(
+        "/khung-gio/them",
+        data={"name": "Trùng", "start": "17:10", "minutes": "10", "days": ["1"],
+              "zone_names": ["Chợ"]},
+    )  # fmt: skip
+    assert "Trùng giờ" in clash.text
+    future = ctx.today() + timedelta(days=30)
+    while future.isoweekday() not in (1, 3, 5):
+        future += timedelta(days=1)
+    cancelled = client.post(
+        "/khung-gio/huy", data={"slot": "Chiều", "day": future.isoformat(), "reason": "Lễ"}
+    )
+    assert f"Đã hủy khung giờ Chiều ngày {future:%d/%m/%Y}" in cancelled.text
+    assert "(Lễ)" in client.get("/khung-gio").text
+    listed = client.get("/api/slots").json()
+    assert any(s["name"] == "Chiều" and s["days"] == "135" for s in listed)
