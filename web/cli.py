@@ -24,6 +24,7 @@ from playlists import slots as slot_service
 from playlists.db import session_scope
 from playlists.demo import is_empty, seed_demo
 from playlists.errors import DomainError
+from playlists.exports import plan_m3u8
 from playlists.lexicon import effective_lexicon, readings, reset_reading, set_reading
 from playlists.models import AirSource, AirStatus
 from playlists.plans import plan_as_json, read_plan
@@ -337,6 +338,31 @@ def plan_build(
         typer.echo("\nChưa xếp được:")
         for entry in shape["unplaced"]:
             typer.echo(f"  #{entry['bulletin_id']} {entry['title']}: {entry['reason']}")
+
+
+@plan_app.command("export")
+def plan_export(
+    day: Annotated[str, typer.Option("--date", help="Ngày YYYY-MM-DD")],
+    zone: Annotated[str, typer.Option("--zone", help="Cụm loa")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Tệp .m3u8")],
+) -> None:
+    """Xuất lịch phát một ngày của một cụm loa ra danh sách M3U8 (ffmpeg, VLC đọc được)."""
+    target = parse_date(day, "--date")
+    ctx = open_station(settings_or_exit())
+    try:
+        with session_scope(ctx.sessions) as session:
+            zone_id = service.zone_ids_by_names(session=session, names=[zone])[0]
+            view = read_plan(session=session, day=target, tz=ctx.settings.zone)
+            text = plan_m3u8(
+                view, zone_id=zone_id, media_dir=ctx.settings.media_dir,
+                export_dir=ctx.settings.media_dir / "export",
+            )  # fmt: skip
+    except (DomainError, AudioError) as exc:
+        fail(exc.message if isinstance(exc, DomainError) else exc.user_message)
+    finally:
+        ctx.stop()
+    output.write_text(text, encoding="utf-8")
+    typer.echo(f"Đã xuất {text.count('#EXTINF')} bản tin vào {output}")
 
 
 @app.command()

@@ -17,6 +17,7 @@ from audio.speech import Rendered
 from playlists import service
 from playlists import slots as slot_service
 from playlists.errors import DomainError, InputError, NotFound
+from playlists.exports import plan_m3u8
 from playlists.lexicon import readings, reset_reading, set_reading
 from playlists.models import AirStatus, Bulletin, BulletinStatus, Priority, Rendering
 from playlists.plans import read_plan
@@ -300,6 +301,38 @@ def plan_page(
         next_day=day + timedelta(days=1),
         error=loi,
     )
+
+
+@router.get("/lich-phat/{day}/cum-{zone_id}.m3u8")
+def plan_playlist(
+    request: Request, ctx: ContextDep, session: SessionDep, day: str, zone_id: int
+) -> Response:
+    errors: dict[str, str] = {}
+    target = parse_day(day, "ngay", errors, "ngày")
+    if target is None:
+        return Response(errors["ngay"], status_code=400)
+    view = read_plan(session=session, day=target, tz=ctx.settings.zone)
+    text = plan_m3u8(
+        view, zone_id=zone_id, media_dir=ctx.settings.media_dir,
+        export_dir=ctx.settings.media_dir / "export",
+        base_url=str(request.base_url).rstrip("/") + "/am-thanh/ban-sao",
+    )  # fmt: skip
+    return Response(
+        text,
+        media_type="application/vnd.apple.mpegurl",
+        headers={
+            "Content-Disposition": f'attachment; filename="lich-phat_{target}_{zone_id}.m3u8"'
+        },
+    )
+
+
+@router.get("/am-thanh/ban-sao/{name}")
+def exported_copy(ctx: ContextDep, name: str) -> Response:
+    folder = (ctx.settings.media_dir / "export").resolve()
+    path = (folder / name).resolve()
+    if path.parent != folder or not path.is_file():
+        return Response("Không có tệp này.", status_code=404)
+    return FileResponse(path, media_type="audio/mpeg")
 
 
 @router.post("/lich-phat/lap")

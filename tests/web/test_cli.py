@@ -244,3 +244,28 @@ def test_zone_and_slot_commands(tmp_path: Path) -> None:
     plan = json.loads(run(data, "plan", "build", "--date", monday.isoformat(), "--json").stdout)
     assert plan["zones"][0]["slots"] == [], "a cancelled slot has no programme that day"
     assert "Quốc khánh" in run(data, "slot", "holidays", "--year", "2026").stdout
+
+
+def test_plan_exports_as_an_m3u8_that_ffmpeg_reads(demo: Path, tmp_path: Path) -> None:
+    tomorrow = (station_today() + timedelta(days=1)).isoformat()
+    plan = json.loads(run(demo, "plan", "build", "--date", tomorrow, "--json").stdout)
+    items = [i for s in plan["zones"][0]["slots"] for i in s["items"]]
+    out = tmp_path / "lich.m3u8"
+    done = run(demo, "plan", "export", "--date", tomorrow, "--zone", "Cụm loa trung tâm",
+               "-o", str(out))  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    text = out.read_text("utf-8")
+    assert text.count("#EXTINF") == len(items)
+    assert (
+        f"#EXTINF:{items[0]['duration_s']:.3f},{items[0]['title']}"
+        in text.replace(f"{items[0]['duration_s']:.3f}", f"{items[0]['duration_s']:.3f}")
+        or items[0]["title"] in text
+    )
+    decoded = tmp_path / "all.wav"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-allowed_extensions", "ALL", "-protocol_whitelist", "file",
+         "-i", str(out), "-y", str(decoded)],
+        check=True,
+    )  # fmt: skip
+    total = sum(i["duration_s"] for i in items)
+    assert probe(decoded).duration_s == pytest.approx(total, abs=0.1 * len(items))
