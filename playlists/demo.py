@@ -99,6 +99,7 @@ def seed_demo(
             media_dir=media_dir,
             max_text_chars=max_text_chars,
             now=now,
+            today=today,
         )
         approve(
             bulletin.id,
@@ -107,6 +108,7 @@ def seed_demo(
             renderer=renderer,
             media_dir=media_dir,
             now=now,
+            today=today,
         )
         log.info("demo bulletin %s rendered", bulletin.id)
     return len(DEMO_BULLETINS)

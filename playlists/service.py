@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import shutil
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -105,6 +105,7 @@ def create_bulletin(
     media_dir: Path,
     max_text_chars: int,
     now: datetime,
+    today: date,
     recording: Rendered | None = None,
     recording_name: str | None = None,
 ) -> Bulletin:
@@ -136,7 +137,10 @@ def create_bulletin(
     session.add(bulletin)
     session.flush()
     if data.submit:
-        submit(bulletin.id, session=session, renderer=renderer, media_dir=media_dir, now=now)
+        submit(
+            bulletin.id, session=session, renderer=renderer, media_dir=media_dir, now=now,
+            today=today,
+        )  # fmt: skip
     log.info("bulletin %s created (%s)", bulletin.id, bulletin.status)
     return bulletin
 
@@ -184,8 +188,58 @@ def render_bulletin(
     return bulletin
 
 
+def why_never_airs(bulletin: Bulletin, *, session: Session, today: date) -> str | None:
+    """Return why a bulletin could never air (in Vietnamese), or None if some slot can take it.
+
+    Checked when it is submitted and approved, so staff learn it at once rather than from an
+    empty plan: dates in the past, no slot on its zones in its dates, longer than every slot.
+    """
+    if bulletin.last_day < today:
+        return f"Ngày kết thúc ({bulletin.last_day:%d/%m/%Y}) đã qua."
+    zone_ids = {z.id for z in bulletin.zones}
+    candidates = [
+        slot
+        for slot in session.scalars(
+            select(Slot).options(selectinload(Slot.zones), selectinload(Slot.cancellations))
+        )
+        if zone_ids & {z.id for z in slot.zones}
+    ]
+    first = max(bulletin.first_day, today)
+    days = [first + timedelta(days=n) for n in range((bulletin.last_day - first).days + 1)]
+    airing = [slot for slot in candidates if any(slot.airs_on(day) for day in days[:400])]
+    if not airing:
+        return (
+            "Không có khung giờ nào phát ở các cụm loa đã chọn trong thời gian "
+            f"{bulletin.first_day:%d/%m/%Y} – {bulletin.last_day:%d/%m/%Y}."
+        )
+    longest = max(slot.content_s for slot in airing)
+    if bulletin.rendering is not None and bulletin.rendering.duration_s > longest:
+        return (
+            f"Bản tin dài {_mmss(bulletin.rendering.duration_s)}, vượt thời lượng dành cho bản "
+            f"tin của khung giờ dài nhất ({_mmss(longest)})."
+        )
+    return None
+
+
+def _mmss(seconds: float) -> str:
+    whole = round(seconds)
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
+def _refuse_if_never_airs(bulletin: Bulletin, *, session: Session, today: date) -> None:
+    reason = why_never_airs(bulletin, session=session, today=today)
+    if reason is not None:
+        raise StateError(f"Bản tin không thể phát: {reason}", f"bulletin never airs: {reason}")
+
+
 def submit(
-    bulletin_id: int, *, session: Session, renderer: SpeechRenderer, media_dir: Path, now: datetime
+    bulletin_id: int,
+    *,
+    session: Session,
+    renderer: SpeechRenderer,
+    media_dir: Path,
+    now: datetime,
+    today: date,
 ) -> Bulletin:
     """Send a draft or returned bulletin for approval, rendering it so the approver can listen."""
     bulletin = get_bulletin(bulletin_id, session=session)
@@ -195,6 +249,7 @@ def submit(
             f"cannot submit from {bulletin.status}",
         )
     render_bulletin(bulletin, session=session, renderer=renderer, media_dir=media_dir)
+    _refuse_if_never_airs(bulletin, session=session, today=today)
     bulletin.status = BulletinStatus.PENDING
     bulletin.submitted_at = now
     bulletin.return_reason = None
@@ -209,6 +264,7 @@ def approve(
     renderer: SpeechRenderer,
     media_dir: Path,
     now: datetime,
+    today: date,
 ) -> Bulletin:
     """Approve a submitted bulletin; its audio is rendered now, never at air time."""
     bulletin = get_bulletin(bulletin_id, session=session)
@@ -218,6 +274,7 @@ def approve(
             f"cannot approve from {bulletin.status}",
         )
     render_bulletin(bulletin, session=session, renderer=renderer, media_dir=media_dir)
+    _refuse_if_never_airs(bulletin, session=session, today=today)
     bulletin.status = BulletinStatus.APPROVED
     bulletin.approver = approver.strip() or "Lãnh đạo"
     bulletin.decided_at = now

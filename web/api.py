@@ -73,6 +73,7 @@ def create_bulletin(data: BulletinCreate, ctx: ContextDep, session: SessionDep) 
         media_dir=ctx.settings.media_dir,
         max_text_chars=ctx.settings.max_text_chars,
         now=ctx.now(),
+        today=ctx.today(),
     )
     return _read(bulletin)
 
@@ -106,6 +107,7 @@ def create_bulletin_from_recording(
         now=ctx.now(),
         recording=recorded,
         recording_name=file.filename,
+        today=ctx.today(),
     )
     return _read(bulletin)
 
@@ -131,6 +133,7 @@ def submit(bulletin_id: int, ctx: ContextDep, session: SessionDep) -> Any:
         renderer=ctx.renderer,
         media_dir=ctx.settings.media_dir,
         now=ctx.now(),
+        today=ctx.today(),
     )
     return _read(found)
 
@@ -144,6 +147,7 @@ def approve(bulletin_id: int, decision: Decision, ctx: ContextDep, session: Sess
         renderer=ctx.renderer,
         media_dir=ctx.settings.media_dir,
         now=ctx.now(),
+        today=ctx.today(),
     )
     session.commit()
     ctx.bulletins_changed()

@@ -284,11 +284,12 @@ def bulletin_add(
                 media_dir=ctx.settings.media_dir,
                 max_text_chars=ctx.settings.max_text_chars,
                 now=ctx.now(),
+                today=ctx.today(),
             )
             if approve:
                 service.approve(
                     bulletin.id, session=session, approver=author, renderer=ctx.renderer,
-                    media_dir=ctx.settings.media_dir, now=ctx.now(),
+                    media_dir=ctx.settings.media_dir, now=ctx.now(), today=ctx.today(),
                 )  # fmt: skip
             bulletin_id = bulletin.id
         if approve:

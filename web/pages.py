@@ -168,6 +168,7 @@ def bulletin_create(
             now=ctx.now(),
             recording=recorded,
             recording_name=recording.filename if recorded and recording else None,
+            today=ctx.today(),
         )
     except InputError as exc:
         session.rollback()
@@ -217,7 +218,7 @@ def bulletin_submit(
     def act() -> None:
         service.submit(
             bulletin_id, session=session, renderer=ctx.renderer,
-            media_dir=ctx.settings.media_dir, now=ctx.now(),
+            media_dir=ctx.settings.media_dir, now=ctx.now(), today=ctx.today(),
         )  # fmt: skip
         session.commit()
 
@@ -235,7 +236,7 @@ def bulletin_approve(
     def act() -> None:
         service.approve(
             bulletin_id, session=session, approver=approver, renderer=ctx.renderer,
-            media_dir=ctx.settings.media_dir, now=ctx.now(),
+            media_dir=ctx.settings.media_dir, now=ctx.now(), today=ctx.today(),
         )  # fmt: skip
         session.commit()
 

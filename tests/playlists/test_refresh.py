@@ -48,10 +48,22 @@ def approved(session: Session, renderer: SpeechRenderer, media: Path, text: str)
         zone_ids=[zone.id],
     )  # fmt: skip
     bulletin = service.create_bulletin(
-        data, session=session, renderer=renderer, media_dir=media, max_text_chars=5000, now=NOW
+        data,
+        session=session,
+        renderer=renderer,
+        media_dir=media,
+        max_text_chars=5000,
+        now=NOW,
+        today=TODAY,
     )
     service.approve(
-        bulletin.id, session=session, approver="A", renderer=renderer, media_dir=media, now=NOW
+        bulletin.id,
+        session=session,
+        approver="A",
+        renderer=renderer,
+        media_dir=media,
+        now=NOW,
+        today=TODAY,
     )
     return bulletin.id
 

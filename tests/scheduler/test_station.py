@@ -29,9 +29,16 @@ def approved_bulletin(ctx: StationContext, zone_id: int, text: str, per_day: int
             data,
             max_text_chars=5000,
             now=ctx.now(),
+            today=today,
             **kwargs,  # type: ignore[arg-type]
         )
-        service.approve(bulletin.id, approver="Chủ tịch", now=ctx.now(), **kwargs)  # type: ignore[arg-type]
+        service.approve(
+            bulletin.id,
+            approver="Chủ tịch",
+            now=ctx.now(),
+            today=today,
+            **kwargs,  # type: ignore[arg-type]
+        )
         return bulletin.id
 
 

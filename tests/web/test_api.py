@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from playlists.db import session_scope
-from playlists.models import AirLog, AirSource, AirStatus, Bulletin, Slot
+from playlists.models import AirLog, AirSource, AirStatus, Bulletin, Slot, Zone
 from web.context import StationContext
 
 
@@ -283,3 +283,21 @@ def test_slots_page_adds_zones_and_slots_and_cancels_days(
     assert "(Lễ)" in client.get("/khung-gio").text
     listed = client.get("/api/slots").json()
     assert any(s["name"] == "Chiều" and s["days"] == "135" for s in listed)
+
+
+def test_a_bulletin_that_could_never_air_is_refused_at_submission(
+    client: TestClient, ctx: StationContext
+) -> None:
+    past = (ctx.today() - timedelta(days=3)).isoformat()
+    old = client.post("/api/bulletins", json=body(ctx, first_day=past, last_day=past))
+    assert old.status_code == 409 and "đã qua" in old.json()["detail"]
+    with session_scope(ctx.sessions) as session:
+        session.add(Zone(name="Không có khung giờ"))
+    nowhere = client.post("/api/bulletins", json=body(ctx, zone_ids=[2]))
+    assert nowhere.status_code == 409
+    assert "Không có khung giờ nào phát ở các cụm loa đã chọn" in nowhere.json()["detail"]
+    with session_scope(ctx.sessions) as session:
+        session.scalars(select(Slot)).one().duration_s = 3
+    too_long = client.post("/api/bulletins", json=body(ctx))
+    assert too_long.status_code == 409 and "vượt thời lượng" in too_long.json()["detail"]
+    assert bulletin_count(ctx) == 0, "nothing half-saved"
