@@ -11,8 +11,9 @@ Hard rules, which hold in every plan:
 - two plays of the same bulletin on the same zone are at least `PlanningRules.min_gap_s` apart
   (from the end of one to the start of the next), across slots and across midnight;
 - a slot's fixed segments are kept: items start after its head (signature tune, station
-  identification, relay reservation) and end before its tail (closing words and tune);
-  nothing runs past a slot's end; a slot that has started gets nothing new.
+  identification) and its relay (tiếp âm), and end before its tail (closing words and tune);
+  nothing runs past a slot's end; a slot that has started gets nothing new; a slot airs
+  only on its weekdays and dates, never on a cancelled date.
 
 Preferences, in order:
 
@@ -29,7 +30,11 @@ Every bulletin that does not get all its plays on a zone is listed with the reas
 Vietnamese, naming the slot and date that ran out.
 
 Gaps are checked against the slot's whole item window (first possible start, last possible
-end), so the order chosen inside a slot can never break them.
+end), so the order chosen inside a slot can never break them; a range plan carries each
+bulletin's last play on a zone to the next day the same way.
+
+Rebuilding today: pass what already aired or started as `fixed` (per zone; the previous
+evening's plays too, for the gap across midnight) and the instant as `rebuild_from`.
 """
 
 from __future__ import annotations
@@ -58,8 +63,10 @@ class ZoneSpec:
 class SlotSpec:
     """A slot as the planner sees it; `days` holds ISO weekday digits ("1234567").
 
-    `head_s` is kept free at the start (signature tune, station identification, a relay
-    reservation), `tail_s` at the end (closing words and tune); items go in between.
+    Fixed segments are kept free: `head_s` at the start (signature tune, station
+    identification), then `relay_s` (relaying national radio, tiếp âm), and `tail_s` at the
+    end (closing words and tune); items go in between. `cancelled` lists the dates it does not
+    air (a holiday, an event).
     """
 
     id: int
@@ -72,6 +79,8 @@ class SlotSpec:
     valid_to: date | None = None
     head_s: float = 0.0
     tail_s: float = 0.0
+    relay_s: float = 0.0
+    cancelled: frozenset[date] = frozenset()
 
     def airs_on(self, day: date) -> bool:
         """Tell whether the slot airs on a local date."""
@@ -79,12 +88,19 @@ class SlotSpec:
             return False
         if self.valid_from is not None and day < self.valid_from:
             return False
-        return not (self.valid_to is not None and day > self.valid_to)
+        if self.valid_to is not None and day > self.valid_to:
+            return False
+        return day not in self.cancelled
+
+    @property
+    def items_start_s(self) -> float:
+        """Return the offset where items may start: after the head and the relay."""
+        return self.head_s + self.relay_s
 
     @property
     def items_s(self) -> float:
-        """Return the time left for items between the head and the tail."""
-        return max(0.0, self.duration_s - self.head_s - self.tail_s)
+        """Return the time left for items between the fixed segments."""
+        return max(0.0, self.duration_s - self.head_s - self.relay_s - self.tail_s)
 
 
 @dataclass(frozen=True)
@@ -180,7 +196,7 @@ class SlotPlan:
     def free_s(self) -> float:
         """Return the time left for items after the last one and before the tail."""
         last = max((i.offset_s + i.duration_s for i in self.items), default=0.0)
-        return self.items_end_s - max(last, self.slot.head_s)
+        return self.items_end_s - max(last, self.slot.items_start_s)
 
 
 @dataclass
@@ -236,7 +252,7 @@ class _Occ:
     bit: int  # 1 << the slot's index in time order, to mark "already in this slot"
     start: datetime
     start_ts: float
-    ws: float  # first instant an item may start (after the head)
+    ws: float  # first instant an item may start (after the head and the relay)
     we: float  # last instant an item may end (before the tail)
     span: float  # we - ws
     frozen: bool  # started before the rebuild instant: takes nothing new
@@ -247,12 +263,15 @@ class _Layout:
     """The slots one or more zones have on one day, and what follows from them for any zone."""
 
     __slots__ = (
-        "bits", "blocked", "by_bit_length", "first_ws", "frees", "heads", "longest", "occs",
-        "rooms",
+        "bits", "blocked", "by_bit_length", "first_ws", "frees", "heads", "label", "longest",
+        "occs", "plain", "prefixes", "rooms",
     )  # fmt: skip
 
-    def __init__(self, occs: list[_Occ], gap: float) -> None:
+    def __init__(self, occs: list[_Occ], gap: float, label: str) -> None:
         self.occs = occs
+        self.label = label
+        self.plain = not any(occ.frozen for occ in occs)
+        self.prefixes: dict[int, str] = {}
         self.rooms = range(len(occs))
         self.bits = [occ.bit for occ in occs]
         # The slots (bits) where a play of a bulletin rules out another play of it in this one:
@@ -262,10 +281,28 @@ class _Layout:
             for a in occs
         ]
         self.frees = [-1.0 if occ.frozen else occ.span for occ in occs]
-        self.heads = [occ.spec.head_s for occ in occs]
+        self.heads = [occ.spec.items_start_s for occ in occs]
         self.longest = max((occ.span for occ in occs), default=0.0)
         self.first_ws = occs[0].ws if occs else _NEVER
         self.by_bit_length = {occ.bit.bit_length(): occ for occ in occs}
+
+    def short_of_time(self, mask: int) -> str:
+        """Return the start of the usual shortfall reason for a bulletin in slots `mask`.
+
+        Only for a bulletin with nothing near today but its plays in `mask`, in a layout with
+        no started slot: the slots it is not blocked from are exactly those that ran out of
+        time. Empty when there is none (the reason is then another one).
+        """
+        prefix = self.prefixes.get(mask)
+        if prefix is None:
+            short = [o.label for o, b in zip(self.occs, self.blocked, strict=True) if not mask & b]
+            prefix = (
+                f"Thiếu thời lượng khung giờ {', '.join(short)} ngày {self.label}: đã xếp "
+                if short
+                else ""
+            )
+            self.prefixes[mask] = prefix
+        return prefix
 
 
 class _Fixed:
@@ -313,29 +350,12 @@ class _Cand:
     busy: list[tuple[float, float]]  # plays outside today's slots that may be near: yesterday's
     fail: bool  # found no room for a play it wanted
 
-    def __init__(self, spec: BulletinSpec, start_day: date, fixed: list[_Fixed] | None) -> None:
-        self.id = spec.id
-        self.title = spec.title
-        self.audio = spec.rendering_id is not None
-        self.rendering_id = spec.rendering_id or 0
-        self.rank = spec.priority_rank
-        self.per_day = spec.per_day
-        self.dur = spec.duration_s
-        self.topic = spec.topic_id
-        self.last_ord = spec.last_day.toordinal()
-        run = self.last_ord - spec.first_day.toordinal() + 1
-        zones = max(1, len(spec.zone_ids))
-        asked = spec.asked_total_plays
-        # At least 1, so that asking for nothing reads as owing nothing, not as dividing by 0.
-        self.area = max(1, spec.per_day * run * zones if asked is None else asked)
-        self.area_run = self.area * run
-        self.step = zones * run
-        if spec.aired_plays is None:
-            elapsed = min(max(0, start_day.toordinal() - spec.first_day.toordinal()), run)
-            self.sofar = self.area * elapsed
-        else:
-            self.sofar = spec.aired_plays * run
-        self.recent = _NEVER if spec.last_aired is None else spec.last_aired.timestamp()
+    def __init__(self, proto: _Proto, fixed: list[_Fixed] | None) -> None:
+        (
+            self.id, self.title, self.audio, self.rendering_id, self.rank, self.per_day,
+            self.dur, self.topic, self.last_ord, self.area, self.area_run, self.step,
+            self.sofar, self.recent,
+        ) = proto  # fmt: skip
         self.last_start = _NEVER
         self.last_end = _NEVER
         self.fixed = fixed
@@ -343,6 +363,29 @@ class _Cand:
         self.mask = 0
         self.busy = _NOTHING
         self.fail = False
+
+
+_Proto = tuple[int, str, bool, int, int, int, float, int | None, int, int, int, int, int, float]
+
+
+def _proto(spec: BulletinSpec, start_day: date) -> _Proto:
+    """Return what a bulletin's state starts with on each of its zones (see `_Cand`)."""
+    last_ord = spec.last_day.toordinal()
+    run = last_ord - spec.first_day.toordinal() + 1
+    zones = max(1, len(spec.zone_ids))
+    asked = spec.asked_total_plays
+    # At least 1, so that asking for nothing reads as owing nothing, not as dividing by 0.
+    area = max(1, spec.per_day * run * zones if asked is None else asked)
+    if spec.aired_plays is None:  # unknown: on pace
+        sofar = area * min(max(0, start_day.toordinal() - spec.first_day.toordinal()), run)
+    else:
+        sofar = spec.aired_plays * run
+    return (
+        spec.id, spec.title, spec.rendering_id is not None, spec.rendering_id or 0,
+        spec.priority_rank, spec.per_day, spec.duration_s, spec.topic_id, last_ord, area,
+        area * run, zones * run, sofar,
+        _NEVER if spec.last_aired is None else spec.last_aired.timestamp(),
+    )  # fmt: skip
 
 
 _NOTHING: list[tuple[float, float]] = []  # shared and never appended to
@@ -457,11 +500,12 @@ def iter_range_plan(
         while cursor < len(incoming) and incoming[cursor].first_day <= day:
             spec = incoming[cursor]
             cursor += 1
+            proto = _proto(spec, day)
             for zone_id in spec.zone_ids:
                 if zone_id in zone_ids:
                     zone_fixed = fixed_index.get(zone_id)
                     own = zone_fixed.get(spec.id) if zone_fixed else None
-                    active[zone_id][spec.id] = _Cand(spec, day, own)
+                    active[zone_id][spec.id] = _Cand(proto, own)
             leaving.setdefault(spec.last_day, []).append(spec)
 
         occs = _occurrences(day, slot_list, tz, frozen_ts)
@@ -482,7 +526,7 @@ def iter_range_plan(
             positions = zone_slots.get(zone.id, ())
             layout = layouts.get(positions)
             if layout is None:
-                layout = layouts[positions] = _Layout([occs[k] for k in positions], gap)
+                layout = layouts[positions] = _Layout([occs[k] for k in positions], gap, label)
             zone_plans.append(
                 _plan_zone_day(
                     zone,
@@ -509,37 +553,30 @@ def why_never_airs(
 ) -> str | None:
     """Return why a bulletin could never air (to refuse it at submission), or None.
 
-    A bulletin never airs when its last day has passed, when one of its zones has no slot on
-    any of its remaining days, or when it is longer than the time a slot leaves for items on
-    one of its zones. The reason names the zone, in Vietnamese.
+    It never airs when its last day has passed, when no slot airs on any of its zones on any
+    of its remaining days, or when it is longer than the time every such slot leaves for
+    bulletins (fixed segments kept). Zones not in `zones` do not count. In Vietnamese.
     """
     if bulletin.last_day < today:
+        return f"Ngày kết thúc ({bulletin.last_day:%d/%m/%Y}) đã qua."
+    known = bulletin.zone_ids & {zone.id for zone in zones}
+    first = max(bulletin.first_day, today)
+    airing = [
+        slot
+        for slot in slots
+        if not slot.zone_ids.isdisjoint(known) and _airs_between(slot, first, bulletin.last_day)
+    ]
+    if not airing:
         return (
-            f"Ngày kết thúc {bulletin.last_day:%d/%m/%Y} đã qua: "
-            "bản tin không còn ngày nào để phát."
+            "Không có khung giờ nào phát ở các cụm loa đã chọn trong thời gian "
+            f"{bulletin.first_day:%d/%m/%Y} – {bulletin.last_day:%d/%m/%Y}."
         )
-    if bulletin.last_day < bulletin.first_day:
-        return "Ngày kết thúc phải bằng hoặc sau ngày bắt đầu."
-    start = max(bulletin.first_day, today)
-    names = {zone.id: zone.name for zone in zones}
-    slot_list = list(slots)
-    for zone_id in sorted(bulletin.zone_ids, key=lambda z: (names.get(z, ""), z)):
-        name = names.get(zone_id, f"mã {zone_id}")
-        windows = [
-            s.items_s
-            for s in slot_list
-            if zone_id in s.zone_ids and _airs_between(s, start, bulletin.last_day)
-        ]
-        if not windows:
-            return (
-                f"Không có khung giờ nào phát ở cụm loa {name} từ {start:%d/%m/%Y} "
-                f"đến {bulletin.last_day:%d/%m/%Y}."
-            )
-        if bulletin.rendering_id is not None and bulletin.duration_s > max(windows):
-            return (
-                f"Bản tin dài {_mmss(bulletin.duration_s)}, vượt khung giờ dài nhất của cụm loa "
-                f"{name} ({_mmss(max(windows))} dành cho bản tin)."
-            )
+    longest = max(slot.items_s for slot in airing)
+    if bulletin.rendering_id is not None and bulletin.duration_s > longest:
+        return (
+            f"Bản tin dài {_mmss(bulletin.duration_s)}, vượt thời lượng dành cho bản tin của "
+            f"khung giờ dài nhất ({_mmss(longest)})."
+        )
     return None
 
 
@@ -558,10 +595,11 @@ def _airs_between(slot: SlotSpec, first: date, last: date) -> bool:
     if slot.valid_to is not None and slot.valid_to < last:
         last = slot.valid_to
     day = first
-    for _ in range(7):
+    # Each weekday comes back every 7 days; each cancellation can hide one of its returns.
+    for _ in range(7 * (len(slot.cancelled) + 1)):
         if day > last:
             return False
-        if str(day.isoweekday()) in slot.days:
+        if slot.airs_on(day):
             return True
         day += _ONE_DAY
     return False
@@ -597,6 +635,7 @@ def _occurrences(
             weekday not in spec.days
             or (spec.valid_from is not None and day < spec.valid_from)
             or (spec.valid_to is not None and day > spec.valid_to)
+            or day in spec.cancelled
         ):
             continue
         occ = _Occ()
@@ -604,7 +643,7 @@ def _occurrences(
         occ.bit = 1 << i
         occ.start = datetime.combine(day, spec.start, tzinfo=tz)
         occ.start_ts = occ.start.timestamp()
-        occ.ws = occ.start_ts + spec.head_s
+        occ.ws = occ.start_ts + spec.head_s + spec.relay_s
         occ.we = occ.start_ts + spec.duration_s - spec.tail_s
         occ.span = occ.we - occ.ws
         occ.frozen = occ.start_ts <= frozen_ts
@@ -697,14 +736,12 @@ def _plan_zone_day(
         j = i + 1
         while j < n and order[j].rank == rank:
             j += 1
-        pending = order[i:j]
+        pending = [c for c in order[i:j] if c.today < c.per_day]  # fixed plays may cover some
         level = 0
         while pending:
             still: list[_Cand] = []
             for c in pending:
                 today = c.today
-                if today >= c.per_day:
-                    continue
                 if today > level:
                     still.append(c)
                     continue
@@ -724,15 +761,17 @@ def _plan_zone_day(
                             frees[r] -= d
                             members[r].append(c)
                             c.mask = mask | bits[r]
-                            c.today = today + 1
-                            still.append(c)
+                            c.today = today = today + 1
+                            if today < c.per_day:
+                                still.append(c)
                             break
                         continue
                     frees[r] -= d
                     members[r].append(c)
                     c.mask = mask | bits[r]
-                    c.today = today + 1
-                    still.append(c)
+                    c.today = today = today + 1
+                    if today < c.per_day:
+                        still.append(c)
                     break
                 else:
                     c.fail = True
@@ -759,9 +798,14 @@ def _plan_zone_day(
 
     # Carry to tomorrow; explain what fell short.
     by_bit_length = layout.by_bit_length
+    plain = layout.plain
     for c in active.values():
         if c.fail:
-            reason = _shortfall(c, layout, frees, zone_name, label, gap)
+            prefix = layout.short_of_time(c.mask) if plain and not c.busy else ""
+            if prefix:
+                reason = f"{prefix}{c.today}/{c.per_day} lượt ở cụm loa {zone_name}."
+            else:
+                reason = _shortfall(c, layout, frees, zone_name, label, gap)
             refused.append(_make_unplaced((c.id, c.title, zone_id, reason)))
             c.fail = False
         today = c.today

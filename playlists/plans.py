@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select
+from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from playlists.errors import StateError
 from playlists.models import (
+    AirLog,
+    AirSource,
+    AirStatus,
     Bulletin,
     BulletinStatus,
     DayPlan,
@@ -19,13 +22,31 @@ from playlists.models import (
     Slot,
     Zone,
 )
-from playlists.planner import BulletinSpec, SlotSpec, ZoneSpec, build_day_plan, planned_start
+from playlists.planner import (
+    BulletinSpec,
+    FixedItem,
+    PlanningRules,
+    SlotSpec,
+    ZoneSpec,
+    build_day_plan,
+    planned_start,
+)
 
 
 def load_specs(
-    *, session: Session, day: date
+    *,
+    session: Session,
+    day: date,
+    last_day: date | None = None,
+    aired_before: datetime | None = None,
 ) -> tuple[list[ZoneSpec], list[SlotSpec], list[BulletinSpec]]:
-    """Load zones, slots and the approved bulletins running on a day as planner specs."""
+    """Load zones, slots and the approved bulletins running on a day (or up to `last_day`).
+
+    With `aired_before`, each bulletin also gets how many of its plays aired before that
+    instant and when it last aired, from the as-run log: the planner puts bulletins behind
+    their asked plays, and those that waited longest, first.
+    """
+    last = day if last_day is None else last_day
     zones = [ZoneSpec(z.id, z.name) for z in session.scalars(select(Zone))]
     slots = [
         SlotSpec(
@@ -37,21 +58,40 @@ def load_specs(
             days=s.days,
             valid_from=s.valid_from,
             valid_to=s.valid_to,
+            head_s=s.head_s,
+            relay_s=s.relay_s,
+            tail_s=s.tail_s,
+            cancelled=frozenset(c.day for c in s.cancellations),
         )
         for s in session.scalars(
             select(Slot).options(selectinload(Slot.zones), selectinload(Slot.cancellations))
         )
-        if s.airs_on(day)  # cancelled days are only known here, not to the pure planner
     ]
     query = (
         select(Bulletin)
         .options(selectinload(Bulletin.zones), selectinload(Bulletin.rendering))
         .where(
             Bulletin.status == BulletinStatus.APPROVED,
-            Bulletin.first_day <= day,
+            Bulletin.first_day <= last,
             Bulletin.last_day >= day,
         )
     )
+    rows = list(session.scalars(query))
+    aired: dict[int, tuple[int, datetime | None]] = {}
+    if aired_before is not None and rows:
+        aired = {
+            bulletin_id: (count, latest)
+            for bulletin_id, count, latest in session.execute(
+                select(AirLog.bulletin_id, func.count(), func.max(AirLog.actual_start))
+                .where(
+                    AirLog.bulletin_id.in_([b.id for b in rows]),
+                    AirLog.status == AirStatus.PLAYED,
+                    AirLog.actual_start < aired_before,
+                )
+                .group_by(AirLog.bulletin_id)
+            )
+            if bulletin_id is not None
+        }
     bulletins = [
         BulletinSpec(
             id=b.id,
@@ -63,24 +103,97 @@ def load_specs(
             zone_ids=frozenset(z.id for z in b.zones),
             rendering_id=b.rendering.id if b.rendering else None,
             duration_s=b.rendering.duration_s if b.rendering else 0.0,
+            topic_id=b.topic_id,
+            aired_plays=None if aired_before is None else aired.get(b.id, (0, None))[0],
+            last_aired=_aware(aired.get(b.id, (0, None))[1]),
         )
-        for b in session.scalars(query)
+        for b in rows
     ]
     return zones, slots, bulletins
 
 
-def build_and_store(*, session: Session, day: date, tz: ZoneInfo, now: datetime) -> DayPlan:
+def _aware(instant: datetime | None) -> datetime | None:
+    # func.max() comes back without the column type: SQLite hands a naive UTC value.
+    if instant is None or instant.tzinfo is not None:
+        return instant
+    return instant.replace(tzinfo=UTC)
+
+
+def fixed_plays(
+    *, session: Session, day: date, tz: ZoneInfo, now: datetime
+) -> dict[int, list[FixedItem]]:
+    """Return, by zone, the plays the planner must keep and count for a day built at `now`.
+
+    The programmes of the day's slots that already started, the whole stored plan of the day
+    before (for the gap across midnight), and what aired outside the plan (phát tay, khẩn cấp)
+    since the day before. Scheduled plays come from the plan, not the log, so that none is
+    counted twice.
+    """
+    since = datetime.combine(day - timedelta(days=1), time(0), tzinfo=tz)
+    fixed: dict[int, list[FixedItem]] = {}
+    for item in session.scalars(
+        select(PlanItem).where(
+            or_(
+                PlanItem.day == day - timedelta(days=1),
+                and_(PlanItem.day == day, PlanItem.slot_start <= now),
+            )
+        )
+    ):
+        fixed.setdefault(item.zone_id, []).append(
+            FixedItem(
+                bulletin_id=item.bulletin_id,
+                start=item.planned_start,
+                duration_s=item.duration_s,
+                slot_id=item.slot_id,
+                rendering_id=item.rendering_id,
+            )
+        )
+    for row in session.scalars(
+        select(AirLog).where(
+            AirLog.source != AirSource.SCHEDULE,
+            AirLog.status.in_([AirStatus.PLAYED, AirStatus.PARTIAL]),
+            AirLog.actual_start >= since,
+            AirLog.actual_start <= now,
+        )
+    ):
+        if row.zone_id is None or row.bulletin_id is None or row.actual_start is None:
+            continue
+        fixed.setdefault(row.zone_id, []).append(
+            FixedItem(bulletin_id=row.bulletin_id, start=row.actual_start, duration_s=row.aired_s)
+        )
+    return fixed
+
+
+def build_and_store(
+    *,
+    session: Session,
+    day: date,
+    tz: ZoneInfo,
+    now: datetime,
+    rules: PlanningRules | None = None,
+) -> DayPlan:
     """Build a day's plan and store it; slots that already started keep what they had.
 
     A past day is refused: its plan is what aired against, and the as-run log is evidence.
+    What already aired or started counts toward plays a day and the gap rule.
     """
     today = now.astimezone(tz).date()
     if day < today:
         raise StateError(
             f"Không lập lại lịch của ngày đã qua ({day:%d/%m/%Y}).", f"refused past day {day}"
         )
-    zones, slots, bulletins = load_specs(session=session, day=day)
-    plan = build_day_plan(day, zones, slots, bulletins, tz)
+    day_start = datetime.combine(day, time(0), tzinfo=tz)
+    zones, slots, bulletins = load_specs(session=session, day=day, aired_before=day_start)
+    plan = build_day_plan(
+        day,
+        zones,
+        slots,
+        bulletins,
+        tz,
+        rules or PlanningRules(),
+        fixed=fixed_plays(session=session, day=day, tz=tz, now=now),
+        rebuild_from=now,
+    )
 
     header = session.get(DayPlan, day)
     if header is None:
@@ -105,7 +218,8 @@ def build_and_store(*, session: Session, day: date, tz: ZoneInfo, now: datetime)
             slot_start = slot_plan.start.astimezone(UTC)
             if (zone_plan.zone.id, slot_plan.slot.id) in started or slot_start <= now:
                 continue
-            for position, item in enumerate(slot_plan.items):
+            new_items = [item for item in slot_plan.items if not item.fixed]
+            for position, item in enumerate(new_items):
                 session.add(
                     PlanItem(
                         day=day,
@@ -137,7 +251,8 @@ class SlotView:
 
     @property
     def free_s(self) -> float:
-        return self.slot.duration_s - self.used_s
+        """Return the seconds still free for bulletins (fixed segments excluded)."""
+        return self.slot.content_s - self.used_s
 
 
 @dataclass

@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     refresh_every_min: float = Field(default=10.0, gt=0, le=1440)
     max_text_chars: int = Field(default=5000, ge=100, le=50000)
     max_upload_mb: int = Field(default=50, ge=1, le=500)
+    # Least time between two plays of one bulletin on one zone (end of one to start of next).
+    min_gap_min: float = Field(default=60.0, ge=0, le=24 * 60)
     # The province's caps on airtime (relays included); "warn" saves with a warning.
     cap_sessions_per_day: int = Field(default=3, ge=1, le=24)
     cap_minutes_per_session: int = Field(default=45, ge=1, le=24 * 60)

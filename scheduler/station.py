@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from playlists.db import session_scope
 from playlists.models import AirLog, AirSource, DayPlan
+from playlists.planner import PlanningRules
 from playlists.plans import build_and_store
 from playlists.settings import Settings
 from scheduler import asrun
@@ -117,7 +118,13 @@ class Station:
     def build_plan(self, day: date, *, reconcile: bool = True) -> None:
         """Build and store a day's plan, then bring the slot jobs in line with it."""
         with session_scope(self.sessions) as session:
-            build_and_store(session=session, day=day, tz=self.settings.zone, now=self.clock.now())
+            build_and_store(
+                session=session,
+                day=day,
+                tz=self.settings.zone,
+                now=self.clock.now(),
+                rules=PlanningRules(min_gap_s=self.settings.min_gap_min * 60),
+            )
         log.info("plan built for %s", day)
         if reconcile:
             self.reconcile()

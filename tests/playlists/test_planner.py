@@ -353,16 +353,33 @@ def test_why_never_airs() -> None:
     ok = bulletin(1, seconds=400, last=DAY + timedelta(days=3))
     assert why_never_airs(ok, slots, zones, DAY) is None
     past = bulletin(1, first=DAY - timedelta(days=3), last=DAY - timedelta(days=1))
-    assert "đã qua" in (why_never_airs(past, slots, zones, DAY) or "")
-    nowhere = bulletin(1, zones={1, 2})
+    assert why_never_airs(past, slots, zones, DAY) == "Ngày kết thúc (02/03/2026) đã qua."
+    nowhere = bulletin(1, zones={2})
     assert why_never_airs(nowhere, slots, zones, DAY) == (
-        "Không có khung giờ nào phát ở cụm loa Chợ từ 03/03/2026 đến 03/03/2026."
+        "Không có khung giờ nào phát ở các cụm loa đã chọn trong thời gian 03/03/2026 – 03/03/2026."
     )
+    assert why_never_airs(bulletin(1, zones={1, 2}), slots, zones, DAY) is None  # airs on 1
     too_long = bulletin(1, seconds=520, last=DAY + timedelta(days=3))
-    assert "vượt khung giờ dài nhất" in (why_never_airs(too_long, slots, zones, DAY) or "")
-    # Saturday's 10-minute slot without head or tail takes it.
+    assert why_never_airs(too_long, slots, zones, DAY) == (
+        "Bản tin dài 8:40, vượt thời lượng dành cho bản tin của khung giờ dài nhất (8:30)."
+    )
+    # Saturday's 10-minute slot without fixed segments takes it...
     weekend = replace(too_long, last_day=DAY + timedelta(days=4))
     assert why_never_airs(weekend, slots, zones, DAY) is None
+    # ...unless it is cancelled that day.
+    saturday = DAY + timedelta(days=4)
+    cancelled = [slots[0], replace(slots[1], cancelled=frozenset({saturday}))]
+    assert "vượt thời lượng" in (why_never_airs(weekend, cancelled, zones, DAY) or "")
+
+
+def test_relay_and_cancellations_reach_the_plan() -> None:
+    relayed = replace(MORNING, head_s=30, relay_s=300, tail_s=20)
+    plan = build_day_plan(DAY, [ZONE], [relayed], [bulletin(1), bulletin(2, seconds=200)], TZ)
+    assert [(i.bulletin_id, i.offset_s) for i in plan.zones[0].slots[0].items] == [(1, 330.0)]
+    assert relayed.items_s == 250
+    off = replace(MORNING, cancelled=frozenset({DAY}))
+    plans = build_range_plan(DAY, DAY + timedelta(days=1), [ZONE], [off], [bulletin(1)], TZ)
+    assert [len(p.zones[0].slots) for p in plans] == [0, 1]
 
 
 # --- properties: random stations, bulletins and what already aired ---------------------------
@@ -382,6 +399,8 @@ slots_strategy = st.lists(
         valid_from=st.one_of(st.none(), st.dates(DAY - timedelta(days=3), LAST)),
         head_s=st.sampled_from([0.0, 0.0, 30.0, 60.0]),
         tail_s=st.sampled_from([0.0, 0.0, 20.0, 45.0]),
+        relay_s=st.sampled_from([0.0, 0.0, 0.0, 120.0]),
+        cancelled=st.frozensets(st.dates(FIRST, LAST), max_size=2),
     ),
     max_size=5,
     unique_by=lambda s: s.id,
@@ -490,7 +509,8 @@ def test_every_plan_respects_every_hard_rule(
                 if rebuild_from is not None and slot_plan.start <= rebuild_from:
                     assert not new, "a slot that started got something new"
                 cursor = max(
-                    [slot.head_s] + [i.offset_s + i.duration_s for i in slot_plan.items if i.fixed]
+                    [slot.items_start_s]
+                    + [i.offset_s + i.duration_s for i in slot_plan.items if i.fixed]
                 )
                 ranks = [by_id[i.bulletin_id].priority_rank for i in new]
                 assert ranks == sorted(ranks), "a lower priority before a higher one"
