@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -41,8 +41,11 @@ def load_slot_programs(
     if slot is None:
         return []
     planned_start, planned_end = slot_occurrence(slot, day, tz)
-    begin = start or planned_start
-    end = begin + (planned_end - planned_start)
+    slot_begin = start or planned_start
+    # Bulletins air between the slot's fixed segments: after the signature tune, station
+    # identification and relay, and ending before the closing words and tune.
+    begin = slot_begin + timedelta(seconds=slot.head_s + slot.relay_s)
+    end = slot_begin + (planned_end - planned_start) - timedelta(seconds=slot.tail_s)
     items = list(
         session.scalars(
             select(PlanItem)

@@ -13,6 +13,7 @@ from playlists import service
 from playlists.db import session_scope
 from playlists.models import AirLog, AirSource, AirStatus, DayPlan, PlanItem, Slot, Zone
 from playlists.schemas import BulletinCreate
+from scheduler.programs import load_slot_programs
 from scheduler.station import Station
 from web.context import StationContext
 
@@ -158,3 +159,24 @@ def test_a_past_day_plan_is_never_rebuilt(ctx: StationContext) -> None:
     with pytest.raises(StateError) as refused:
         station.build_plan(ctx.today() - timedelta(days=1))
     assert "ngày đã qua" in refused.value.message
+
+
+def test_bulletins_air_after_the_head_and_before_the_tail(ctx: StationContext) -> None:
+    zone_id, slot_id, start = slot_in(ctx, 300, "Có nhạc hiệu")
+    with session_scope(ctx.sessions) as session:
+        slot = session.get(Slot, slot_id)
+        assert slot is not None
+        slot.head_s, slot.relay_s, slot.tail_s = 5, 10, 5
+    approved_bulletin(ctx, zone_id, "Bản tin sau phần tiếp âm.")
+    station = Station(settings=ctx.settings, session_factory=ctx.sessions, clock=ctx.clock)
+    day = start.astimezone(ctx.settings.zone).date()
+    station.build_plan(day, reconcile=False)
+    with session_scope(ctx.sessions) as session:
+        planned = session.scalars(select(PlanItem).where(PlanItem.slot_id == slot_id)).one()
+        assert planned.planned_start == start + timedelta(seconds=15)
+        programs = load_slot_programs(
+            session=session, day=day, slot_id=slot_id, tz=ctx.settings.zone,
+            media_dir=ctx.settings.media_dir, source=AirSource.SCHEDULE,
+        )  # fmt: skip
+    assert programs[0].start == planned.planned_start
+    assert programs[0].end == start + timedelta(seconds=60 - 5)
