@@ -6,7 +6,7 @@ import json
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, HTTPException, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, UploadFile
 from fastapi.responses import FileResponse, Response
 
 from audio.intelligibility import default_transcriber
@@ -198,39 +198,29 @@ def build_plan(day: date, ctx: ContextDep) -> dict[str, Any]:
         return plan_as_json(view, ctx.settings.zone)
 
 
-def _filter(
-    first: date, last: date, zone_id: int | None, status: AirStatus | None, source: AirSource | None
+def airlog_filter(
+    first: Annotated[date, Query(alias="from")],
+    last: Annotated[date, Query(alias="to")],
+    zone_id: int | None = None,
+    status: AirStatus | None = None,
+    source: AirSource | None = None,
 ) -> AirLogFilter:
+    """Read the as-run log filter shared by the JSON and CSV endpoints."""
     if last < first:
         raise InputError({"to": "Ngày kết thúc phải bằng hoặc sau ngày bắt đầu."})
     return AirLogFilter(first, last, zone_id, status, source)
 
 
+AirLogFilterDep = Annotated[AirLogFilter, Depends(airlog_filter)]
+
+
 @router.get("/airlog", response_model=list[AirLogRead], summary="Nhật ký phát sóng")
-def airlog(
-    ctx: ContextDep,
-    session: SessionDep,
-    first: Annotated[date, Query(alias="from")],
-    last: Annotated[date, Query(alias="to")],
-    zone_id: int | None = None,
-    status: AirStatus | None = None,
-    source: AirSource | None = None,
-) -> Any:
-    filt = _filter(first, last, zone_id, status, source)
+def airlog(ctx: ContextDep, session: SessionDep, filt: AirLogFilterDep) -> Any:
     return query_airlog(session=session, filt=filt, tz=ctx.settings.zone)
 
 
 @router.get("/airlog.csv", summary="Nhật ký phát sóng (CSV cho Excel)")
-def airlog_export(
-    ctx: ContextDep,
-    session: SessionDep,
-    first: Annotated[date, Query(alias="from")],
-    last: Annotated[date, Query(alias="to")],
-    zone_id: int | None = None,
-    status: AirStatus | None = None,
-    source: AirSource | None = None,
-) -> Response:
-    filt = _filter(first, last, zone_id, status, source)
+def airlog_export(ctx: ContextDep, session: SessionDep, filt: AirLogFilterDep) -> Response:
     rows = query_airlog(session=session, filt=filt, tz=ctx.settings.zone)
     return Response(
         airlog_csv(rows, tz=ctx.settings.zone),
