@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from pathlib import Path
@@ -92,6 +94,18 @@ def open_station(settings: Settings) -> StationContext:
         fail(f"Không mở được cơ sở dữ liệu {settings.db_url}: {exc}")
 
 
+@contextmanager
+def station(settings: Settings | None = None) -> Iterator[StationContext]:
+    """Open the station for one command; a refusal prints its reason and exits with status 2."""
+    ctx = open_station(settings or settings_or_exit())
+    try:
+        yield ctx
+    except DomainError as exc:
+        fail(exc.message)
+    finally:
+        ctx.stop()
+
+
 def parse_date(value: str, option: str) -> date:
     """Read YYYY-MM-DD, or stop with a Vietnamese message naming the option."""
     try:
@@ -107,12 +121,8 @@ def station_lexicon(settings: Settings) -> dict[str, str] | None:
     """
     if settings.database_url is None and not (settings.data_dir / "loa.db").exists():
         return None
-    ctx = open_station(settings)
-    try:
-        with session_scope(ctx.sessions) as session:
-            return effective_lexicon(session=session)
-    finally:
-        ctx.stop()
+    with station(settings) as ctx, session_scope(ctx.sessions) as session:
+        return effective_lexicon(session=session)
 
 
 def _setup_logging(verbose: bool = False) -> None:
@@ -148,13 +158,10 @@ def init(
 ) -> None:
     """Tạo hoặc nâng cấp cơ sở dữ liệu."""
     _setup_logging()
-    ctx = open_station(settings_or_exit())
-    try:
+    with station() as ctx:
         typer.echo(f"Cơ sở dữ liệu sẵn sàng: {ctx.settings.db_url}")
         if demo and not _seed_demo_if_empty(ctx):
             typer.echo("Cơ sở dữ liệu đã có dữ liệu; không tạo đài mẫu.")
-    finally:
-        ctx.stop()
 
 
 @app.command()
@@ -264,8 +271,7 @@ def bulletin_add(
     except (OSError, UnicodeDecodeError) as exc:
         fail(f"Không đọc được tệp văn bản {text_file}: {exc}")
     first_day, last_day = parse_date(first, "--from"), parse_date(last, "--to")
-    ctx = open_station(settings_or_exit())
-    try:
+    with station() as ctx:
         with session_scope(ctx.sessions) as session:
             zone_ids = (
                 service.zone_ids_by_names(session=session, names=zone)
@@ -294,10 +300,6 @@ def bulletin_add(
             bulletin_id = bulletin.id
         if approve:
             ctx.bulletins_changed()
-    except DomainError as exc:
-        fail(exc.message)
-    finally:
-        ctx.stop()
     typer.echo(bulletin_id)
 
 
@@ -308,16 +310,11 @@ def plan_build(
 ) -> None:
     """Lập và in lịch phát của một ngày."""
     target = parse_date(day, "--date")
-    ctx = open_station(settings_or_exit())
-    try:
+    with station() as ctx:
         ctx.station.build_plan(target, reconcile=False)
         with session_scope(ctx.sessions) as session:
             view = read_plan(session=session, day=target, tz=ctx.settings.zone)
             shape = plan_as_json(view, ctx.settings.zone)
-    except DomainError as exc:
-        fail(exc.message)
-    finally:
-        ctx.stop()
     if as_json:
         typer.echo(json.dumps(shape, ensure_ascii=False, indent=2))
         return
@@ -418,14 +415,11 @@ def airlog_export(
     first_day, last_day = parse_date(first, "--from"), parse_date(last, "--to")
     if last_day < first_day:
         fail("--to phải bằng hoặc sau --from.")
-    ctx = open_station(settings_or_exit())
-    try:
+    with station() as ctx:
         filt = AirLogFilter(first_day=first_day, last_day=last_day)
         with session_scope(ctx.sessions) as session:
             rows = query_airlog(session=session, filt=filt, tz=ctx.settings.zone)
             data = airlog_csv(rows, tz=ctx.settings.zone)
-    finally:
-        ctx.stop()
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_bytes(data)
@@ -443,14 +437,10 @@ REFRESH_NOTE = (
 @lexicon_app.command("list")
 def lexicon_list() -> None:
     """In các chữ viết tắt và cách đọc."""
-    ctx = open_station(settings_or_exit())
-    try:
-        with session_scope(ctx.sessions) as session:
-            for reading in readings(session=session):
-                spoken = reading.spoken or "(đọc nguyên văn)"
-                typer.echo(f"{reading.written}\t{spoken}\t{reading.source}")
-    finally:
-        ctx.stop()
+    with station() as ctx, session_scope(ctx.sessions) as session:
+        for reading in readings(session=session):
+            spoken = reading.spoken or "(đọc nguyên văn)"
+            typer.echo(f"{reading.written}\t{spoken}\t{reading.source}")
 
 
 @lexicon_app.command("set")
@@ -460,14 +450,8 @@ def lexicon_set(
     by: Annotated[str, typer.Option("--by", help="Người sửa")] = "",
 ) -> None:
     """Thêm hoặc sửa cách đọc một chữ viết tắt."""
-    ctx = open_station(settings_or_exit())
-    try:
-        with session_scope(ctx.sessions) as session:
-            set_reading(written, spoken, session=session, by=by, now=ctx.now())
-    except DomainError as exc:
-        fail(exc.message)
-    finally:
-        ctx.stop()
+    with station() as ctx, session_scope(ctx.sessions) as session:
+        set_reading(written, spoken, session=session, by=by, now=ctx.now())
     typer.echo(f"{written.strip()}: {' '.join(spoken.split()) or '(đọc nguyên văn)'}")
     typer.echo(REFRESH_NOTE.format(minutes=ctx.settings.refresh_every_min))
 
@@ -477,14 +461,8 @@ def lexicon_reset(
     written: Annotated[str, typer.Argument(help="Chữ viết tắt")],
 ) -> None:
     """Bỏ cách đọc của đài, trở về cách đọc mặc định."""
-    ctx = open_station(settings_or_exit())
-    try:
-        with session_scope(ctx.sessions) as session:
-            reset_reading(written, session=session)
-    except DomainError as exc:
-        fail(exc.message)
-    finally:
-        ctx.stop()
+    with station() as ctx, session_scope(ctx.sessions) as session:
+        reset_reading(written, session=session)
     typer.echo(f"{written.strip()}: đã trở về cách đọc mặc định")
     typer.echo(REFRESH_NOTE.format(minutes=ctx.settings.refresh_every_min))
 
@@ -503,27 +481,17 @@ def zone_add(
     description: Annotated[str, typer.Option(help="Mô tả")] = "",
 ) -> None:
     """Thêm cụm loa."""
-    ctx = open_station(settings_or_exit())
-    try:
-        with session_scope(ctx.sessions) as session:
-            zone = slot_service.add_zone(name, session=session, description=description)
-            typer.echo(f"Đã thêm cụm loa {zone.name} (mã {zone.id}).")
-    except DomainError as exc:
-        fail(exc.message)
-    finally:
-        ctx.stop()
+    with station() as ctx, session_scope(ctx.sessions) as session:
+        zone = slot_service.add_zone(name, session=session, description=description)
+        typer.echo(f"Đã thêm cụm loa {zone.name} (mã {zone.id}).")
 
 
 @zone_app.command("list")
 def zone_list() -> None:
     """Liệt kê các cụm loa."""
-    ctx = open_station(settings_or_exit())
-    try:
-        with session_scope(ctx.sessions) as session:
-            for zone in service.list_zones(session=session):
-                typer.echo(f"{zone.id}\t{zone.name}\t{zone.description}")
-    finally:
-        ctx.stop()
+    with station() as ctx, session_scope(ctx.sessions) as session:
+        for zone in service.list_zones(session=session):
+            typer.echo(f"{zone.id}\t{zone.name}\t{zone.description}")
 
 
 @slot_app.command("add")
@@ -550,8 +518,7 @@ def slot_add(
         document_date=parse_date(document_date, "--document-date") if document_date else None,
         head_s=head, relay_s=relay, tail_s=tail,
     )  # fmt: skip
-    ctx = open_station(settings)
-    try:
+    with station(settings) as ctx:
         with session_scope(ctx.sessions) as session:
             saved = slot_service.add_slot(
                 data, session=session, caps=slot_service.caps_from(settings)
@@ -563,10 +530,6 @@ def slot_add(
             for warning in saved.warnings:
                 typer.echo(f"Cảnh báo: {warning}", err=True)
         ctx.bulletins_changed()
-    except DomainError as exc:
-        fail(exc.message)
-    finally:
-        ctx.stop()
 
 
 @slot_app.command("cancel")
@@ -577,36 +540,27 @@ def slot_cancel(
 ) -> None:
     """Hủy một khung giờ vào một ngày."""
     target = parse_date(day, "--date")
-    ctx = open_station(settings_or_exit())
-    try:
+    with station() as ctx:
         with session_scope(ctx.sessions) as session:
             cancelled = slot_service.cancel_slot(
                 slot, target, session=session, today=ctx.today(), reason=reason
             )
             typer.echo(f"Đã hủy khung giờ {cancelled.slot.name} ngày {target:%d/%m/%Y}.")
         ctx.bulletins_changed()
-    except DomainError as exc:
-        fail(exc.message)
-    finally:
-        ctx.stop()
 
 
 @slot_app.command("list")
 def slot_list() -> None:
     """Liệt kê khung giờ."""
-    ctx = open_station(settings_or_exit())
-    try:
-        with session_scope(ctx.sessions) as session:
-            for s in slot_service.list_slots(session=session):
-                zones = ", ".join(z.name for z in s.zones)
-                valid = f"{s.valid_from or '…'}→{s.valid_to or '…'}"
-                cancelled = ", ".join(c.day.isoformat() for c in s.cancellations)
-                typer.echo(
-                    f"{s.name}\t{s.start:%H:%M}\t{s.duration_s // 60} phút\tngày {s.days}\t"
-                    f"{valid}\t{zones}" + (f"\thủy: {cancelled}" if cancelled else "")
-                )
-    finally:
-        ctx.stop()
+    with station() as ctx, session_scope(ctx.sessions) as session:
+        for s in slot_service.list_slots(session=session):
+            zones = ", ".join(z.name for z in s.zones)
+            valid = f"{s.valid_from or '…'}→{s.valid_to or '…'}"
+            cancelled = ", ".join(c.day.isoformat() for c in s.cancellations)
+            typer.echo(
+                f"{s.name}\t{s.start:%H:%M}\t{s.duration_s // 60} phút\tngày {s.days}\t"
+                f"{valid}\t{zones}" + (f"\thủy: {cancelled}" if cancelled else "")
+            )
 
 
 @slot_app.command("holidays")
