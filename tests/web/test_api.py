@@ -301,3 +301,11 @@ def test_a_bulletin_that_could_never_air_is_refused_at_submission(
     too_long = client.post("/api/bulletins", json=body(ctx))
     assert too_long.status_code == 409 and "vượt thời lượng" in too_long.json()["detail"]
     assert bulletin_count(ctx) == 0, "nothing half-saved"
+
+
+def test_bulletin_page_title_is_just_the_title(client: TestClient, ctx: StationContext) -> None:
+    bulletin = client.post("/api/bulletins", json=body(ctx)).json()
+    page = client.get(f"/ban-tin/{bulletin['id']}").text
+    title = page[page.index("<title>") : page.index("</title>")]
+    assert "<script" not in title and "Nộp hồ sơ trực tuyến" in title
+    assert page.count("<script>") == 1
