@@ -66,16 +66,7 @@ def bulletins(session: SessionDep, status: BulletinStatus | None = None) -> Any:
     "/bulletins", response_model=BulletinRead, status_code=201, summary="Tạo bản tin (văn bản)"
 )
 def create_bulletin(data: BulletinCreate, ctx: ContextDep, session: SessionDep) -> Any:
-    bulletin = service.create_bulletin(
-        data,
-        session=session,
-        renderer=ctx.renderer,
-        media_dir=ctx.settings.media_dir,
-        max_text_chars=ctx.settings.max_text_chars,
-        now=ctx.now(),
-        today=ctx.today(),
-    )
-    return _read(bulletin)
+    return _read(ctx.create_bulletin(data, session=session))
 
 
 @router.post(
@@ -98,16 +89,8 @@ def create_bulletin_from_recording(
     except (ValueError, TypeError) as exc:
         raise InputError({"data": f"Trường data không phải JSON hợp lệ: {exc}"}) from exc
     recorded = receive_recording(ctx, file.file, file.filename or "ghi-am", session=session)
-    bulletin = service.create_bulletin(
-        parsed,
-        session=session,
-        renderer=ctx.renderer,
-        media_dir=ctx.settings.media_dir,
-        max_text_chars=ctx.settings.max_text_chars,
-        now=ctx.now(),
-        recording=recorded,
-        recording_name=file.filename,
-        today=ctx.today(),
+    bulletin = ctx.create_bulletin(
+        parsed, session=session, recording=recorded, recording_name=file.filename
     )
     return _read(bulletin)
 
@@ -127,28 +110,12 @@ def bulletin_audio(bulletin_id: int, ctx: ContextDep, session: SessionDep) -> An
 
 @router.post("/bulletins/{bulletin_id}/submit", response_model=BulletinRead, summary="Gửi duyệt")
 def submit(bulletin_id: int, ctx: ContextDep, session: SessionDep) -> Any:
-    found = service.submit(
-        bulletin_id,
-        session=session,
-        renderer=ctx.renderer,
-        media_dir=ctx.settings.media_dir,
-        now=ctx.now(),
-        today=ctx.today(),
-    )
-    return _read(found)
+    return _read(ctx.submit(bulletin_id, session=session))
 
 
 @router.post("/bulletins/{bulletin_id}/approve", response_model=BulletinRead, summary="Duyệt")
 def approve(bulletin_id: int, decision: Decision, ctx: ContextDep, session: SessionDep) -> Any:
-    found = service.approve(
-        bulletin_id,
-        session=session,
-        approver=decision.approver,
-        renderer=ctx.renderer,
-        media_dir=ctx.settings.media_dir,
-        now=ctx.now(),
-        today=ctx.today(),
-    )
+    found = ctx.approve(bulletin_id, session=session, approver=decision.approver)
     session.commit()
     ctx.bulletins_changed()
     return _read(found)

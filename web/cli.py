@@ -283,20 +283,9 @@ def bulletin_add(
                 priority=service.priority_from_label(priority), first_day=first_day,
                 last_day=last_day, per_day=per_day, zone_ids=zone_ids, author=author,
             )  # fmt: skip
-            bulletin = service.create_bulletin(
-                data,
-                session=session,
-                renderer=ctx.renderer,
-                media_dir=ctx.settings.media_dir,
-                max_text_chars=ctx.settings.max_text_chars,
-                now=ctx.now(),
-                today=ctx.today(),
-            )
+            bulletin = ctx.create_bulletin(data, session=session)
             if approve:
-                service.approve(
-                    bulletin.id, session=session, approver=author, renderer=ctx.renderer,
-                    media_dir=ctx.settings.media_dir, now=ctx.now(), today=ctx.today(),
-                )  # fmt: skip
+                ctx.approve(bulletin.id, session=session, approver=author)
             bulletin_id = bulletin.id
         if approve:
             ctx.bulletins_changed()

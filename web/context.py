@@ -9,10 +9,12 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from audio.speech import SpeechRenderer
+from audio.speech import Rendered, SpeechRenderer
+from playlists import service
 from playlists.db import make_engine, make_session_factory, migrate, session_scope
 from playlists.lexicon import effective_lexicon
-from playlists.models import DayPlan, Zone
+from playlists.models import Bulletin, DayPlan, Zone
+from playlists.schemas import BulletinCreate
 from playlists.service import refresh_renderings
 from playlists.settings import Settings
 from playlists.speech import make_renderer, station_normalizer
@@ -87,6 +89,53 @@ class StationContext:
             ]
         for day in days:
             self.station.build_plan(day)
+
+    # The editorial steps, with the station's renderer, media folder, limits and clock wired in,
+    # so pages, the API and the CLI call them the same way.
+
+    def create_bulletin(
+        self,
+        data: BulletinCreate,
+        *,
+        session: Session,
+        recording: Rendered | None = None,
+        recording_name: str | None = None,
+    ) -> Bulletin:
+        """Save a new bulletin (submitting it renders its audio)."""
+        return service.create_bulletin(
+            data,
+            session=session,
+            renderer=self.renderer,
+            media_dir=self.settings.media_dir,
+            max_text_chars=self.settings.max_text_chars,
+            now=self.now(),
+            today=self.today(),
+            recording=recording,
+            recording_name=recording_name,
+        )
+
+    def submit(self, bulletin_id: int, *, session: Session) -> Bulletin:
+        """Send a bulletin for approval."""
+        return service.submit(
+            bulletin_id,
+            session=session,
+            renderer=self.renderer,
+            media_dir=self.settings.media_dir,
+            now=self.now(),
+            today=self.today(),
+        )
+
+    def approve(self, bulletin_id: int, *, session: Session, approver: str) -> Bulletin:
+        """Approve a submitted bulletin."""
+        return service.approve(
+            bulletin_id,
+            session=session,
+            approver=approver,
+            renderer=self.renderer,
+            media_dir=self.settings.media_dir,
+            now=self.now(),
+            today=self.today(),
+        )
 
     def reload_lexicon(self) -> None:
         """Read the station's lexicon again (another process, the CLI, may have changed it)."""

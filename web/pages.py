@@ -159,16 +159,11 @@ def bulletin_create(
         voice=voice or None, author=author, submit=action != "draft",
     )  # fmt: skip
     try:
-        bulletin = service.create_bulletin(
+        bulletin = ctx.create_bulletin(
             data,
             session=session,
-            renderer=ctx.renderer,
-            media_dir=ctx.settings.media_dir,
-            max_text_chars=ctx.settings.max_text_chars,
-            now=ctx.now(),
             recording=recorded,
             recording_name=recording.filename if recorded and recording else None,
-            today=ctx.today(),
         )
     except InputError as exc:
         session.rollback()
@@ -216,10 +211,7 @@ def bulletin_submit(
     request: Request, ctx: ContextDep, session: SessionDep, bulletin_id: int
 ) -> Response:
     def act() -> None:
-        service.submit(
-            bulletin_id, session=session, renderer=ctx.renderer,
-            media_dir=ctx.settings.media_dir, now=ctx.now(), today=ctx.today(),
-        )  # fmt: skip
+        ctx.submit(bulletin_id, session=session)
         session.commit()
 
     return _decide(request, bulletin_id, act)
@@ -234,10 +226,7 @@ def bulletin_approve(
     approver: Annotated[str, Form()] = "",
 ) -> Response:
     def act() -> None:
-        service.approve(
-            bulletin_id, session=session, approver=approver, renderer=ctx.renderer,
-            media_dir=ctx.settings.media_dir, now=ctx.now(), today=ctx.today(),
-        )  # fmt: skip
+        ctx.approve(bulletin_id, session=session, approver=approver)
         session.commit()
 
     return _decide(request, bulletin_id, act)
