@@ -329,6 +329,11 @@ class AirLog(Base):
     source: Mapped[AirSource] = mapped_column(_enum(AirSource))
     reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The tamper-evident chain (playlists/ledger.py): rows are numbered without gaps and each
+    # row's hash covers its content and the previous row's hash.
+    seq: Mapped[int] = mapped_column(Integer, unique=True)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    row_hash: Mapped[str] = mapped_column(String(64))
 
     @property
     def aired_s(self) -> float:
@@ -336,3 +341,88 @@ class AirLog(Base):
         if self.actual_start is None or self.actual_end is None:
             return 0.0
         return max(0.0, (self.actual_end - self.actual_start).total_seconds())
+
+
+class AlertKind(enum.StrEnum):
+    """What went wrong on air, for the alerts the web app shows until someone clears them."""
+
+    AUDIO = "audio"
+    OUTPUT = "output"
+    MISSED = "missed"
+    SCHEDULER = "scheduler"
+    AMPLIFIER = "amplifier"
+    EMERGENCY = "emergency"
+
+    @property
+    def label(self) -> str:
+        return {
+            "audio": "Tệp âm thanh",
+            "output": "Đầu ra",
+            "missed": "Lỡ giờ phát",
+            "scheduler": "Bộ lập lịch",
+            "amplifier": "Bộ khuếch đại",
+            "emergency": "Khẩn cấp",
+        }[self]
+
+
+class Alert(Base):
+    """Something staff must know about: shown on every page until someone clears it."""
+
+    __tablename__ = "alerts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    kind: Mapped[AlertKind] = mapped_column(_enum(AlertKind))
+    zone_name: Mapped[str] = mapped_column(String(100), default="")
+    message: Mapped[str] = mapped_column(Text)  # Vietnamese, for staff
+    detail: Mapped[str] = mapped_column(Text, default="")  # English, for whoever reads logs
+    cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    cleared_by: Mapped[str] = mapped_column(String(100), default="")
+
+
+class EmergencyStatus(enum.StrEnum):
+    """Where an emergency announcement stands."""
+
+    PENDING = "pending"
+    AIRING = "airing"
+    DONE = "done"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+
+    @property
+    def label(self) -> str:
+        return {
+            "pending": "Chờ phát",
+            "airing": "Đang phát",
+            "done": "Đã phát xong",
+            "cancelled": "Đã huỷ",
+            "failed": "Lỗi",
+        }[self]
+
+
+class Emergency(Base):
+    """An emergency announcement (tin khẩn cấp): aired at once, interrupting, maybe repeated.
+
+    Rows are requests, written by the web app or `loa emergency`; the running station picks
+    them up within a fraction of a second, so the command line works beside a running server.
+    """
+
+    __tablename__ = "emergencies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    requested_by: Mapped[str] = mapped_column(String(100), default="")
+    title: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text, default="")
+    audio_file: Mapped[str] = mapped_column(String(300))  # mastered, under the media folder
+    audio_sha256: Mapped[str] = mapped_column(String(64))
+    duration_s: Mapped[float] = mapped_column(Float)
+    zone_ids: Mapped[list[int]] = mapped_column(JSON, default=list)  # empty: every zone
+    repeat: Mapped[int] = mapped_column(Integer, default=1)
+    every_min: Mapped[float] = mapped_column(Float, default=0.0)
+    plays_done: Mapped[int] = mapped_column(Integer, default=0)
+    next_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None, index=True)
+    status: Mapped[EmergencyStatus] = mapped_column(
+        _enum(EmergencyStatus), default=EmergencyStatus.PENDING
+    )
+    reason: Mapped[str] = mapped_column(Text, default="")

@@ -42,8 +42,28 @@ class Settings(BaseSettings):
     intro_chime: Path | None = Field(default=None, description="Nhạc hiệu trước mỗi bản tin")
     outro_chime: Path | None = Field(default=None, description="Nhạc hiệu sau mỗi bản tin")
     plan_build_time: time = time(20, 0)
+    # A slot whose start was missed (the machine slept, the process started late) still airs
+    # what fits before its end if this little time has passed; later, it is logged missed.
     misfire_grace_s: int = Field(default=120, ge=1, le=3600)
-    prepare_lead_s: float = Field(default=20.0, ge=0, le=600)
+    # Each slot's programme is loaded and assembled into ready audio this long before air.
+    prepare_lead_s: float = Field(default=180.0, ge=1, le=3600)
+    # Besides the file or sound card output, stream every zone to Icecast: the URL's {zone}
+    # becomes the zone's name, e.g. icecast://source:PASSWORD@127.0.0.1:8000/{zone}.mp3
+    icecast_url: str | None = None
+    icecast_bitrate_kbps: int = Field(default=64, ge=16, le=320)
+    # A failed output (device gone, Icecast down) is reopened this many times per programme.
+    output_retries: int = Field(default=3, ge=0, le=100)
+    output_retry_s: float = Field(default=2.0, ge=0.1, le=300)
+    # Amplifier power: commands run (no shell) before and after each slot; {zone} is replaced.
+    amp_on_command: str | None = None
+    amp_off_command: str | None = None
+    amp_lead_s: float = Field(default=30.0, ge=0, le=3600)
+    amp_hold_s: float = Field(default=30.0, ge=0, le=3600)
+    # After an emergency interrupts a slot: "resume" airs the rest of it, "stop" ends it.
+    emergency_then: Literal["resume", "stop"] = "resume"
+    # The code an operator types to send an emergency from the web app; unset, the button
+    # stays off and only `loa emergency` on the station's machine can send one.
+    operator_pin: str | None = Field(default=None, min_length=4)
     refresh_every_min: float = Field(default=10.0, gt=0, le=1440)
     max_text_chars: int = Field(default=5000, ge=100, le=50000)
     max_upload_mb: int = Field(default=50, ge=1, le=500)
@@ -91,6 +111,13 @@ class Settings(BaseSettings):
                 raise ValueError(f"LOA_PIPER_VOICE file {self.piper_voice} does not exist")
         return self
 
+    @field_validator("icecast_url")
+    @classmethod
+    def _icecast_scheme(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("icecast://"):
+            raise ValueError("must look like icecast://source:PASSWORD@HOST:PORT/{zone}.mp3")
+        return value
+
     @field_validator("database_url")
     @classmethod
     def _supported_database(cls, value: str | None) -> str | None:
@@ -119,6 +146,11 @@ class Settings(BaseSettings):
     def uploads_dir(self) -> Path:
         """Return the folder where uploaded recordings are kept as received."""
         return self.data_dir / "uploads"
+
+    @property
+    def onair_dir(self) -> Path:
+        """Return the folder of the player's journals (what is on air now, for crash recovery)."""
+        return self.data_dir / "onair"
 
     @property
     def aired_dir(self) -> Path:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from playlists import ledger
 from playlists.models import AirLog
 from scheduler.playout import PlayResult
 
@@ -11,7 +12,8 @@ from scheduler.playout import PlayResult
 def record(result: PlayResult, *, session: Session) -> AirLog:
     """Append one as-run row for a play result."""
     program, item = result.program, result.item
-    row = AirLog(
+    return ledger.append(
+        session,
         zone_id=program.zone_id,
         zone_name=program.zone_name,
         output=result.output,
@@ -28,6 +30,3 @@ def record(result: PlayResult, *, session: Session) -> AirLog:
         source=program.source,
         reason=result.reason,
     )
-    session.add(row)
-    session.flush()
-    return row

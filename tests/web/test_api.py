@@ -13,8 +13,9 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from playlists import ledger
 from playlists.db import session_scope
-from playlists.models import AirLog, AirSource, AirStatus, Bulletin, Slot, Zone
+from playlists.models import AirSource, AirStatus, Bulletin, Slot, Zone
 from web.context import StationContext
 
 
@@ -175,15 +176,24 @@ def test_recording_longer_than_any_slot_is_refused(
 def test_airlog_filters_and_csv_for_excel(client: TestClient, ctx: StationContext) -> None:
     now = ctx.now()
     with session_scope(ctx.sessions) as session:
-        session.add_all([
-            AirLog(zone_id=1, zone_name="Cụm 1", slot_name="Sáng", bulletin_title="Tin một",
-                   topic_name="Khác", scheduled_start=now, actual_start=now,
-                   actual_end=now + timedelta(seconds=42.5), status=AirStatus.PLAYED,
-                   source=AirSource.SCHEDULE, output="file"),
-            AirLog(zone_id=1, zone_name="Cụm 1", slot_name="Sáng", bulletin_title="Tin hai",
-                   topic_name="Khác", scheduled_start=now, status=AirStatus.MISSED,
-                   source=AirSource.SCHEDULE, reason="Hết thời lượng khung giờ", output="file"),
-        ])  # fmt: skip
+        ledger.append(
+            session,
+            zone_id=1,
+            zone_name="Cụm 1",
+            slot_name="Sáng",
+            bulletin_title="Tin một",
+            topic_name="Khác",
+            scheduled_start=now,
+            actual_start=now,
+            actual_end=now + timedelta(seconds=42.5),
+            status=AirStatus.PLAYED,
+            source=AirSource.SCHEDULE,
+            output="file",
+        )
+        ledger.append(session, zone_id=1, zone_name="Cụm 1", slot_name="Sáng",
+                      bulletin_title="Tin hai", topic_name="Khác", scheduled_start=now,
+                      status=AirStatus.MISSED, source=AirSource.SCHEDULE,
+                      reason="Hết thời lượng khung giờ", output="file")  # fmt: skip
     today = ctx.today().isoformat()
     rows = client.get("/api/airlog", params={"from": today, "to": today}).json()
     assert [r["status"] for r in rows] == ["played", "missed"]
