@@ -18,6 +18,8 @@ command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || packages+=(ffmp
 command -v espeak-ng >/dev/null || packages+=(espeak-ng)
 if [ "$dev" = 1 ]; then
   command -v chromium >/dev/null || packages+=(chromium)
+  # The Icecast output's tests run their own icecast2 on a free loopback port.
+  [ -x /usr/bin/icecast2 ] || packages+=(icecast2)
 fi
 python=${PYTHON:-python3}
 if ! command -v "$python" >/dev/null; then
@@ -28,8 +30,15 @@ fi
 
 if [ "${#packages[@]}" -gt 0 ]; then
   echo "Cài gói hệ thống: ${packages[*]}"
+  if [[ " ${packages[*]} " == *" icecast2 "* ]]; then
+    # Answer icecast2's "Configure Icecast2?" with its default, no: the package then leaves
+    # its service disabled and not running (no server on port 8000 with the "hackme"
+    # passwords). The tests start their own; a station that streams configures its server.
+    echo "icecast2 icecast2/icecast-setup boolean false" | $sudo debconf-set-selections
+  fi
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${packages[@]}"
+  # Through env: sudo resets the environment and would drop a DEBIAN_FRONTEND set before it.
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}"
 fi
 
 "$python" - <<'PY'

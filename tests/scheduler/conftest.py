@@ -24,3 +24,30 @@ def tone(tmp_path: Path) -> Callable[[float, int], Path]:
         return path
 
     return make
+
+
+# --------------------------------------------------------------------------- Icecast
+# A real Icecast server for the Icecast output (tests/icecast_server.py). Imported here rather
+# than at the top so that this section stays self-contained.
+
+from collections.abc import Iterator  # noqa: E402
+
+from tests.icecast_server import IcecastMissing, IcecastServer, find_icecast  # noqa: E402
+
+
+@pytest.fixture
+def icecast() -> Iterator[IcecastServer]:
+    """A running icecast2 on a free loopback port; `.stop()` and `.start()` take it down and up.
+
+    Fails (never skips) where Debian's icecast2 is missing: the Icecast output must be tested.
+    """
+    try:
+        find_icecast()
+    except IcecastMissing as exc:
+        pytest.fail(str(exc))
+    server = IcecastServer()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.cleanup()
