@@ -1,29 +1,38 @@
-"""Play a programme: prepared audio, started on time, items back to back, every play reported.
+"""Play a programme: audio assembled ahead, started on the instant, items back to back.
 
-"Create the schedule" only prepares; this module only plays. It takes plain data, an output
-and a clock, and reports each item's measured result to a callback (which writes the as-run
-log), so it never waits on the database between items.
+"Create the schedule" only prepares; this module only plays. It takes plain data, open
+outputs and a clock, and reports each item's measured result to a callback (which writes the
+as-run log), so a start never waits on the database, a decoder or the network.
+
+Pacing has one anchor per programme: chunk after chunk is handed to every output when its
+sample is due, so the items of a programme follow each other without a gap and the measured
+start of each is the instant its first sample went out.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from audio.errors import AudioError
 from audio.ffmpeg import decode_pcm
-from playlists.models import AirSource, AirStatus
+from playlists.models import AirSource, AirStatus, AlertKind
 from scheduler.clock import Clock
-from scheduler.outputs.base import BYTES_PER_SAMPLE, Output, OutputError
+from scheduler.outputs.base import BYTES_PER_SAMPLE, CHUNK_S, Output, OutputError, silence
 
 log = logging.getLogger(__name__)
 
 # An item may end this much after the slot's end: mastering rounds durations, and cutting the
 # last sentence of a bulletin for a fraction of a second would be worse than a tiny overrun.
 END_TOLERANCE_S = 1.0
+# A programme that starts later than this after its instant says so in its missed items.
+LATE_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -53,10 +62,50 @@ class Program:
     source: AirSource
     label: str
 
+    def to_json(self) -> dict[str, Any]:
+        """Return the programme as JSON-ready data (the player's journal keeps it)."""
+        data = asdict(self)
+        data["start"], data["end"] = self.start.isoformat(), self.end.isoformat()
+        data["source"] = self.source.value
+        for item in data["items"]:
+            item["path"] = str(item["path"])
+            when = item["scheduled_start"]
+            item["scheduled_start"] = when.isoformat() if when else None
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Program:
+        """Rebuild a programme written by `to_json`."""
+        items = tuple(
+            ProgramItem(
+                **(
+                    item
+                    | {
+                        "path": Path(item["path"]),
+                        "scheduled_start": datetime.fromisoformat(item["scheduled_start"])
+                        if item["scheduled_start"]
+                        else None,
+                    }
+                )
+            )
+            for item in data["items"]
+        )
+        return cls(
+            **(
+                data
+                | {
+                    "start": datetime.fromisoformat(data["start"]),
+                    "end": datetime.fromisoformat(data["end"]),
+                    "source": AirSource(data["source"]),
+                    "items": items,
+                }
+            )
+        )
+
 
 @dataclass(frozen=True)
 class PlayResult:
-    """The player's confirmation of one item: what really happened, as measured."""
+    """The player's confirmation of one item on one output: what really happened."""
 
     program: Program
     item: ProgramItem
@@ -68,82 +117,309 @@ class PlayResult:
 
 
 @dataclass(frozen=True)
-class Prepared:
-    """An item decoded ahead of air time, or the reason it could not be."""
+class Segment:
+    """One item decoded ahead of air time (its index in the programme), or why it could not be."""
 
+    index: int
     item: ProgramItem
     pcm: bytes | None
     error: str = ""
 
 
-def prepare(program: Program, *, sample_rate: int) -> list[Prepared]:
-    """Decode every item to PCM before air, so a start never waits on a file or a decoder."""
-    prepared = []
-    for item in program.items:
+def assemble(
+    program: Program, *, sample_rate: int, decoded: dict[Path, bytes] | None = None
+) -> list[Segment]:
+    """Decode every item to PCM before air, so a start never waits on a file or a decoder.
+
+    `decoded` is shared by the zones of one slot: a bulletin on five zones is decoded and held
+    in memory once.
+    """
+    decoded = {} if decoded is None else decoded
+    segments = []
+    for index, item in enumerate(program.items):
         try:
-            prepared.append(Prepared(item, decode_pcm(item.path, sample_rate=sample_rate)))
+            if item.path not in decoded:
+                decoded[item.path] = decode_pcm(item.path, sample_rate=sample_rate)
+            segments.append(Segment(index, item, decoded[item.path]))
         except (AudioError, OSError) as exc:
             log.error("cannot decode %s for %s: %s", item.path, program.label, exc)
-            prepared.append(Prepared(item, None, "Không đọc được tệp âm thanh."))
-    return prepared
+            segments.append(
+                Segment(index, item, None, f"Không đọc được tệp âm thanh {item.path.name}.")
+            )
+    return segments
 
 
-def fits(now: datetime, duration_s: float, end: datetime) -> bool:
-    """Tell whether an item started now ends within the slot (with the small tolerance)."""
-    return now + timedelta(seconds=duration_s) <= end + timedelta(seconds=END_TOLERANCE_S)
+def fits(start: datetime, duration_s: float, end: datetime) -> bool:
+    """Tell whether an item started at `start` ends within the slot (with a small tolerance)."""
+    return start + timedelta(seconds=duration_s) <= end + timedelta(seconds=END_TOLERANCE_S)
 
 
-def play_program(
+ProblemReport = Callable[[AlertKind, str, str], None]
+"""Tell staff about a problem: kind, message in Vietnamese, detail in English for the log."""
+
+
+class Journal:
+    """Where the player notes what is on air, so a restart after a crash knows (journal.py)."""
+
+    def item_started(self, index: int, at: datetime) -> None:
+        """Note that item `index` started at `at`."""
+
+    def tick(self, at: datetime) -> None:
+        """Note that the player was still airing at `at`."""
+
+    def item_ended(self, index: int, at: datetime) -> None:
+        """Note that item `index` ended at `at`."""
+
+
+@dataclass
+class OutputLine:
+    """One of a zone's outputs during a programme: live, or down and being reopened.
+
+    A failed output is closed and reopened in the background after `retry_s`, up to `retries`
+    times, so one dead Icecast server neither stops the sound card nor stalls the pacing.
+    """
+
+    output: Output
+    label: str
+    on_problem: ProblemReport
+    zone_name: str = ""
+    retries: int = 3
+    retry_s: float = 2.0
+    live: bool = False
+    broken: str = ""
+    failed_at: datetime | None = None
+    attempts: int = 0
+    _reopening: threading.Thread | None = field(default=None, repr=False)
+
+    @property
+    def name(self) -> str:
+        return self.output.name
+
+    def open(self) -> None:
+        """Open the output, or note it down (and retry) with the reason."""
+        try:
+            self.output.open(self.label)
+        except OutputError as exc:
+            self.fail(exc, None, opening=True)
+            return
+        self.live, self.broken = True, ""
+
+    def write(self, chunk: bytes, now: datetime) -> None:
+        """Hand a chunk to the output if it is live; a failure takes it down for a while."""
+        if not self.live:
+            return
+        try:
+            self.output._write(chunk)
+        except OutputError as exc:
+            self.fail(exc, now)
+
+    def confirm(self, now: datetime) -> bool:
+        """Tell whether the output is still live (it may have died silently)."""
+        if self.live:
+            try:
+                self.output._check()
+            except OutputError as exc:
+                self.fail(exc, now)
+        return self.live
+
+    def fail(self, exc: OutputError, now: datetime | None, *, opening: bool = False) -> None:
+        """Take the output down, tell staff, and start reopening it if retries are left."""
+        self.live, self.failed_at = False, now
+        what = "không mở được" if opening else "bị lỗi khi đang phát"
+        self.broken = f"Đầu ra {self.name} {what}: {exc}"
+        log.error("output %s failed (%s): %s", self.name, self.label, exc)
+        self.on_problem(AlertKind.OUTPUT, self.broken, f"output {self.name} failed: {exc}")
+        with contextlib.suppress(OutputError):
+            self.output.close()
+        if self.attempts < self.retries and (
+            self._reopening is None or not self._reopening.is_alive()
+        ):
+            self.attempts += 1
+            self._reopening = threading.Thread(
+                target=self._reopen, name=f"reopen {self.name}", daemon=True
+            )
+            self._reopening.start()
+
+    def _reopen(self) -> None:
+        threading.Event().wait(self.retry_s)
+        try:
+            # A new name each attempt: the file output must not overwrite what already aired.
+            self.output.open(f"{self.label}.{self.attempts}")
+        except OutputError as exc:
+            log.error("output %s still down (attempt %d): %s", self.name, self.attempts, exc)
+            self.fail(exc, None, opening=True)
+            return
+        log.info("output %s back after %d attempt(s)", self.name, self.attempts)
+        self.live, self.broken = True, ""
+
+    def close(self) -> None:
+        """Close the output at the end of the programme."""
+        if self._reopening is not None:
+            self._reopening.join(timeout=self.retry_s + 5)
+        if not self.live:
+            return
+        self.live = False
+        try:
+            self.output.close()
+        except OutputError as exc:
+            log.error("output %s failed to close for %s: %s", self.name, self.label, exc)
+
+
+@dataclass
+class Interruption:
+    """A request to stop the programme at the next chunk (an emergency takes the air)."""
+
+    reason: str
+    event: threading.Event = field(default_factory=threading.Event)
+
+    def request(self) -> None:
+        self.event.set()
+
+    @property
+    def requested(self) -> bool:
+        return self.event.is_set()
+
+
+@dataclass
+class Outcome:
+    """What `air` did: the results, and what was left when it was interrupted."""
+
+    results: list[PlayResult]
+    remaining: list[Segment]
+    interrupted: bool = False
+    cut: bool = False  # the first remaining item had begun and was logged partial
+
+
+def preroll(lines: Sequence[OutputLine], *, clock: Clock, until: datetime) -> None:
+    """Feed silence to the outputs that must not go quiet, in real time, up to `until`."""
+    keep = [line for line in lines if line.output.keepalive]
+    if not keep:
+        clock.sleep_until(until)
+        return
+    rate = keep[0].output.sample_rate
+    begin = clock.now()
+    total_s = (until - begin).total_seconds()
+    written = 0.0
+    while written < total_s:
+        clock.sleep_until(begin + timedelta(seconds=written))
+        step = min(CHUNK_S, total_s - written)
+        chunk = silence(step, rate)
+        now = clock.now()
+        for line in keep:
+            line.write(chunk, now)
+        written += len(chunk) / (rate * BYTES_PER_SAMPLE)
+        if not chunk:
+            break
+    clock.sleep_until(until)
+
+
+def air(
     program: Program,
-    prepared: Sequence[Prepared],
+    segments: Sequence[Segment],
     *,
-    output: Output,
+    lines: Sequence[OutputLine],
     clock: Clock,
+    anchor: datetime,
     report: Callable[[PlayResult], None],
-) -> list[PlayResult]:
-    """Wait for the programme's start, then air its items back to back and report each one."""
+    on_problem: ProblemReport,
+    journal: Journal | None = None,
+    interrupt: Interruption | None = None,
+) -> Outcome:
+    """Air the segments back to back from `anchor` on every line, and report each item.
+
+    `anchor` is the programme's start, or later when the start was missed: items that no
+    longer fit before the end are then logged missed with the reason. An interruption stops
+    at the next chunk; the item on air is logged partial and returned with the rest.
+    """
     results: list[PlayResult] = []
 
     def done(result: PlayResult) -> None:
         results.append(result)
         report(result)
 
-    clock.sleep_until(program.start)
-    try:
-        output.open(program.label)
-    except OutputError as exc:
-        log.error("output %s failed to open for %s: %s", output.name, program.label, exc)
-        for entry in prepared:
-            done(PlayResult(program, entry.item, AirStatus.FAILED, output.name,
-                            reason=f"Đầu ra không hoạt động: {exc}"))  # fmt: skip
-        return results
+    def each_line(item: ProgramItem, status: AirStatus, reason: str) -> None:
+        for line in lines:
+            done(PlayResult(program, item, status, line.name, reason=reason))
 
-    broken: str | None = None
-    try:
-        for entry in prepared:
-            if broken is not None:
-                done(PlayResult(program, entry.item, AirStatus.FAILED, output.name, reason=broken))
-                continue
-            if entry.pcm is None:
-                done(PlayResult(program, entry.item, AirStatus.FAILED, output.name,
-                                reason=entry.error))  # fmt: skip
-                continue
-            duration = len(entry.pcm) / (output.sample_rate * BYTES_PER_SAMPLE)
-            if not fits(clock.now(), duration, program.end):
-                done(PlayResult(program, entry.item, AirStatus.MISSED, output.name,
-                                reason="Hết thời lượng khung giờ trước khi đến lượt."))  # fmt: skip
-                continue
-            try:
-                start, end = output.play(entry.pcm, title=entry.item.title)
-            except OutputError as exc:
-                log.error("output %s failed during %s: %s", output.name, program.label, exc)
-                broken = f"Đầu ra bị lỗi khi đang phát: {exc}"
-                done(PlayResult(program, entry.item, AirStatus.FAILED, output.name, reason=broken))
-                continue
-            done(PlayResult(program, entry.item, AirStatus.PLAYED, output.name, start, end))
-    finally:
-        try:
-            output.close()
-        except OutputError as exc:
-            log.error("output %s failed to close for %s: %s", output.name, program.label, exc)
-    return results
+    rate = lines[0].output.sample_rate if lines else 44100
+    bytes_per_s = rate * BYTES_PER_SAMPLE
+    chunk_bytes = int(rate * CHUNK_S) * BYTES_PER_SAMPLE
+    # Never from the past: pacing from an instant gone by would burst audio out to catch up.
+    anchor = max(anchor, clock.now())
+    late_s = (anchor - program.start).total_seconds()
+    cursor = anchor  # when the next item's first sample is due
+    for position, segment in enumerate(segments):
+        item = segment.item
+        if segment.pcm is None:
+            each_line(item, AirStatus.FAILED, segment.error)
+            on_problem(AlertKind.AUDIO, f"{program.zone_name}: {item.title}: {segment.error}",
+                       f"unreadable audio {item.path} in {program.label}")  # fmt: skip
+            continue
+        duration = len(segment.pcm) / bytes_per_s
+        if not fits(cursor, duration, program.end):
+            reason = "Hết thời lượng khung giờ trước khi đến lượt."
+            if late_s > LATE_S:
+                reason = (
+                    f"Khung giờ bắt đầu muộn {late_s:.0f} giây; không còn đủ thời gian "
+                    "trước khi hết giờ."
+                )
+            each_line(item, AirStatus.MISSED, reason)
+            continue
+        watch = {line.name: _LineWatch() for line in lines}
+        for k, offset in enumerate(range(0, len(segment.pcm), chunk_bytes)):
+            clock.sleep_until(cursor + timedelta(seconds=offset / bytes_per_s))
+            now = clock.now()
+            if interrupt is not None and interrupt.requested:
+                for line in lines:
+                    begun = watch[line.name].start
+                    if begun is not None:
+                        done(PlayResult(program, item, AirStatus.PARTIAL, line.name, begun, now,
+                                        interrupt.reason))  # fmt: skip
+                return Outcome(results, list(segments[position:]), interrupted=True, cut=k > 0)
+            if k == 0 and journal is not None:
+                journal.item_started(segment.index, now)
+            for line in lines:
+                line.write(segment.pcm[offset : offset + chunk_bytes], now)
+                watch[line.name].chunk(first=k == 0, live=line.live, now=now)
+            if journal is not None and k % 10 == 0:
+                journal.tick(now)
+        clock.sleep_until(cursor + timedelta(seconds=duration))
+        end = clock.now()
+        if journal is not None:
+            journal.item_ended(segment.index, end)
+        for line in lines:
+            done(watch[line.name].result(program, item, line, end))
+        cursor += timedelta(seconds=duration)
+    return Outcome(results, [])
+
+
+@dataclass
+class _LineWatch:
+    """What one output did during one item, chunk by chunk."""
+
+    start: datetime | None = None
+    whole: bool = True  # live from the first chunk to the last
+    last_live: datetime | None = None
+
+    def chunk(self, *, first: bool, live: bool, now: datetime) -> None:
+        if live:
+            if self.start is None:
+                self.start = now
+                self.whole = first
+            self.last_live = now
+        else:
+            self.whole = False
+
+    def result(
+        self, program: Program, item: ProgramItem, line: OutputLine, end: datetime
+    ) -> PlayResult:
+        """Say what the output really aired of the item: all of it, part, or nothing."""
+        alive = line.confirm(end)
+        if self.start is None:
+            return PlayResult(program, item, AirStatus.FAILED, line.name, reason=line.broken)
+        if alive and self.whole:
+            line.output._after_item(item.title, self.start, end)
+            return PlayResult(program, item, AirStatus.PLAYED, line.name, self.start, end)
+        stopped = end if alive else (line.failed_at or self.last_live or end)
+        reason = line.broken or "Đầu ra bị gián đoạn giữa bản tin rồi nối lại."
+        return PlayResult(program, item, AirStatus.PARTIAL, line.name, self.start, stopped, reason)

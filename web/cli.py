@@ -21,20 +21,21 @@ import typer
 from audio import ffmpeg
 from audio.errors import AudioError
 from audio.intelligibility import check_rendering, default_transcriber, summary
-from playlists import service
+from playlists import ledger, service
 from playlists import slots as slot_service
 from playlists.db import session_scope
 from playlists.demo import is_empty, seed_demo
 from playlists.errors import DomainError
 from playlists.exports import plan_m3u8
 from playlists.lexicon import effective_lexicon, readings, reset_reading, set_reading
-from playlists.models import AirSource, AirStatus
+from playlists.models import AirSource, AirStatus, Emergency, EmergencyStatus
 from playlists.plans import plan_as_json, read_plan
 from playlists.reports import AirLogFilter, airlog_csv, query_airlog
 from playlists.schemas import BulletinCreate
 from playlists.settings import Settings, SettingsError, load_settings
 from playlists.slots import find_slot
 from playlists.speech import make_renderer, station_normalizer
+from scheduler.lock import StationBusy
 from web.context import StationContext
 
 app = typer.Typer(
@@ -179,6 +180,12 @@ def serve(
 
     _setup_logging()
     ctx = open_station(settings_or_exit())
+    try:
+        # Before anything else: a second server must not even seed or plan the station.
+        ctx.station.lock.acquire()
+    except StationBusy as exc:
+        ctx.stop()
+        fail(str(exc))
     if demo:
         _seed_demo_if_empty(ctx)
     typer.echo(f"Loa Phường đang chạy tại http://{host}:{port} (dữ liệu: {ctx.settings.data_dir})")
@@ -394,6 +401,52 @@ def play(
         raise typer.Exit(1)
 
 
+@app.command()
+def emergency(
+    text: Annotated[str | None, typer.Option("--text", help="Nội dung tin khẩn cấp")] = None,
+    file: Annotated[
+        Path | None, typer.Option("--file", help="Tệp ghi âm tin khẩn cấp", exists=False)
+    ] = None,
+    zone: Annotated[
+        list[str] | None,
+        typer.Option("--zone", help="Cụm loa (tên hoặc số), nhắc lại được; bỏ trống: mọi cụm"),
+    ] = None,
+    repeat: Annotated[int, typer.Option("--repeat", help="Số lần phát")] = 1,
+    every: Annotated[float, typer.Option("--every", help="Cách nhau bao nhiêu phút")] = 0.0,
+    title: Annotated[str, typer.Option("--title", help="Tiêu đề trong nhật ký")] = "",
+    by: Annotated[str, typer.Option("--by", help="Người yêu cầu phát")] = "",
+) -> None:
+    """Phát tin khẩn cấp ngay, ngắt chương trình đang phát trên các cụm loa."""
+    _setup_logging()
+    if (text is None) == (file is None):
+        fail("Cần đúng một trong hai: --text (nội dung) hoặc --file (tệp ghi âm).")
+    if file is not None and not file.is_file():
+        fail(f"Không có tệp {file}.")
+    with station() as ctx:
+        with session_scope(ctx.sessions) as session:
+            zone_ids = service.zone_ids_by_names(session=session, names=zone) if zone else []
+        try:
+            request = ctx.request_emergency(
+                title=title or (file.stem if file else ""), text=text or "", recording=file,
+                zone_ids=zone_ids, repeat=repeat, every_min=every, requested_by=by,
+            )  # fmt: skip
+        except AudioError as exc:
+            fail(exc.user_message)
+        where = ", ".join(zone or []) or "mọi cụm loa"
+        typer.echo(f"Tin khẩn cấp số {request.id} ({request.duration_s:.1f} giây) cho {where}.")
+
+        def progress(state: Emergency) -> None:
+            typer.echo(f"Đã phát {state.plays_done}/{state.repeat} lần ({state.status.label}).")
+
+        try:
+            done = ctx.station.air_emergency_alone(request.id, progress)
+        except StationBusy:
+            typer.echo("Đài đang chạy ở tiến trình khác: đã chuyển tin để đài phát ngay.")
+            return
+        if done is None or done.status != EmergencyStatus.DONE:
+            fail("Tin khẩn cấp chưa phát được hết; xem nhật ký phát sóng và cảnh báo.", 1)
+
+
 @airlog_app.command("export")
 def airlog_export(
     first: Annotated[str, typer.Option("--from", help="Từ ngày YYYY-MM-DD")],
@@ -415,6 +468,50 @@ def airlog_export(
     except OSError as exc:
         fail(f"Không ghi được {output}: {exc.strerror}")
     typer.echo(f"Đã xuất {len(rows)} dòng vào {output}")
+
+
+def parse_anchor(value: str) -> tuple[int, str]:
+    """Read SỐ:MÃ_BĂM (a row's seq and its 64-hex hash), or stop with a Vietnamese message."""
+    seq, _, digest = (part.strip().lower() for part in value.partition(":"))
+    is_hash = len(digest) == 64 and all(c in "0123456789abcdef" for c in digest)
+    if not (seq.isdigit() and int(seq) > 0 and is_hash):
+        fail(
+            f"--anchor “{value}” phải có dạng SỐ:MÃ_BĂM (mã băm 64 ký tự 0-9, a-f), "
+            "như dòng “Dòng cuối” mà lệnh này in ra."
+        )
+    return int(seq), digest
+
+
+@airlog_app.command("verify")
+def airlog_verify(
+    anchor: Annotated[
+        str | None,
+        typer.Option(
+            "--anchor",
+            help="Dòng cuối ghi trong báo cáo quý, dạng SỐ:MÃ_BĂM: nhật ký phải còn đúng dòng đó",
+        ),
+    ] = None,
+) -> None:
+    """Kiểm tra nhật ký phát sóng không bị sửa, xóa hay chèn dòng (chuỗi mã băm)."""
+    recorded = parse_anchor(anchor) if anchor is not None else None
+    with station() as ctx:
+        with session_scope(ctx.sessions) as session:
+            result = ledger.verify(session, anchor=recorded)
+        zone = ctx.settings.zone
+    if result.ok:
+        typer.echo(f"Nhật ký phát sóng nguyên vẹn: {result.rows_checked} dòng.")
+        if result.last_seq:
+            typer.echo(f"Dòng cuối: số {result.last_seq}, mã băm {result.last_hash}")
+        return
+    where = f"dòng số {result.first_bad_seq}"
+    if result.first_bad_id is not None:
+        where += f" (id {result.first_bad_id})"
+    if result.first_bad_at is not None:
+        where += f", lúc {result.first_bad_at.astimezone(zone):%H:%M:%S ngày %d/%m/%Y}"
+    typer.echo(f"Nhật ký phát sóng KHÔNG nguyên vẹn. Lỗi đầu tiên ở {where}:", err=True)
+    typer.echo(f"  {result.message}.", err=True)
+    typer.echo(f"{result.rows_checked} dòng đầu còn nguyên vẹn.", err=True)
+    raise typer.Exit(1)
 
 
 REFRESH_NOTE = (

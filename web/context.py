@@ -5,19 +5,22 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from audio.recording import master_recording
 from audio.speech import Rendered, SpeechRenderer
-from playlists import service
+from playlists import emergencies, service
 from playlists.db import make_engine, make_session_factory, migrate, session_scope
+from playlists.errors import InputError
 from playlists.lexicon import effective_lexicon
-from playlists.models import Bulletin, DayPlan, Zone
+from playlists.models import Bulletin, DayPlan, Emergency, Zone
 from playlists.schemas import BulletinCreate
 from playlists.service import refresh_renderings
 from playlists.settings import Settings
-from playlists.speech import make_renderer, station_normalizer
+from playlists.speech import make_renderer, mastering_spec, station_normalizer
 from scheduler.clock import Clock, SystemClock
 from scheduler.station import Station
 
@@ -35,6 +38,7 @@ class StationContext:
     clock: Clock
     station: Station
     _started: bool = field(default=False)
+    _offline_renderer: SpeechRenderer | None = field(default=None)
 
     @classmethod
     def create(
@@ -161,6 +165,51 @@ class StationContext:
         if changed:
             self.bulletins_changed()
         return changed
+
+    def request_emergency(
+        self,
+        *,
+        title: str,
+        text: str = "",
+        recording: Path | None = None,
+        zone_ids: list[int],
+        repeat: int = 1,
+        every_min: float = 0.0,
+        requested_by: str = "",
+    ) -> Emergency:
+        """Prepare an emergency's audio, store the request, and wake the running station.
+
+        Text is spoken by the offline engine: an emergency must not wait on the internet
+        (nor on gTTS's retries), and the offline voice answers in a fraction of a second.
+        """
+        if recording is not None:
+            rendered = master_recording(
+                recording, self.settings.media_dir / "emergency", mastering_spec(self.settings),
+                max_duration_s=emergencies.MAX_DURATION_S,
+            )  # fmt: skip
+        elif text.strip():
+            if len(text) > self.settings.max_text_chars:
+                raise InputError({"text": "Nội dung tin khẩn cấp quá dài."})
+            rendered = self._emergency_renderer().render(text)
+        else:
+            raise InputError({"text": "Cần nội dung tin khẩn cấp hoặc một tệp ghi âm."})
+        with session_scope(self.sessions) as session:
+            emergency = emergencies.request_emergency(
+                session, rendered=rendered, media_dir=self.settings.media_dir,
+                title=title or (text.strip()[:60] if text else "Tin khẩn cấp"), text=text,
+                zone_ids=zone_ids, repeat=repeat, every_min=every_min,
+                requested_by=requested_by, now=self.now(),
+            )  # fmt: skip
+        self.station.emergency_requested()
+        return emergency
+
+    def _emergency_renderer(self) -> SpeechRenderer:
+        if self._offline_renderer is None:
+            offline = tuple(e for e in self.settings.tts_engines if e != "gtts") or ("offline",)
+            with session_scope(self.sessions) as session:
+                lexicon = effective_lexicon(session=session)
+            self._offline_renderer = make_renderer(self.settings, offline, lexicon)
+        return self._offline_renderer
 
     def has_zones(self) -> bool:
         """Tell whether the station has any zone yet."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from scheduler.clock import Clock
 
@@ -12,18 +12,27 @@ BYTES_PER_SAMPLE = 2  # s16le mono
 CHUNK_S = 0.1
 
 
+def silence(seconds: float, sample_rate: int = SAMPLE_RATE) -> bytes:
+    """Return `seconds` of digital silence as s16le mono PCM."""
+    return bytes(int(seconds * sample_rate) * BYTES_PER_SAMPLE)
+
+
 class OutputError(Exception):
     """An output could not take audio (device gone, disk full, encoder died)."""
 
 
 class Output(ABC):
-    """A destination for a programme: open once per programme, play each item, close.
+    """A destination for a programme: open once per programme, take paced PCM, close.
 
-    Writes are paced against the clock, chunk by chunk, so that what the output receives is
-    real time: the measured start and end of each item are when it really went out.
+    The player (scheduler/playout.py) paces writes against the clock, chunk by chunk, so what
+    an output receives is real time: the measured start and end of each item are when it
+    really went out.
     """
 
     name: str = "output"
+    # Outputs that must not go quiet (a stream that listeners pull, a sound card that clicks
+    # when opened) are opened a little before a programme and fed silence until its start.
+    keepalive: bool = False
 
     def __init__(self, clock: Clock, sample_rate: int = SAMPLE_RATE) -> None:
         self.clock = clock
@@ -46,19 +55,3 @@ class Output(ABC):
     @abstractmethod
     def close(self) -> None:
         """End the programme and release the destination."""
-
-    def play(self, pcm: bytes, *, title: str = "") -> tuple[datetime, datetime]:
-        """Air PCM in real time; return the measured start and end."""
-        chunk_bytes = int(self.sample_rate * CHUNK_S) * BYTES_PER_SAMPLE
-        start = self.clock.now()
-        for index, offset in enumerate(range(0, len(pcm), chunk_bytes)):
-            self.clock.sleep_until(start + timedelta(seconds=index * CHUNK_S))
-            self._write(pcm[offset : offset + chunk_bytes])
-        duration = len(pcm) / (self.sample_rate * BYTES_PER_SAMPLE)
-        self.clock.sleep_until(start + timedelta(seconds=duration))
-        end = self.clock.now()
-        # Confirm before reporting "played": a pipe accepts bytes even when the program behind
-        # it could not open its device, and the log must say what really aired.
-        self._check()
-        self._after_item(title, start, end)
-        return start, end

@@ -26,6 +26,7 @@ class DeviceOutput(Output):
     """
 
     name = "device"
+    keepalive = True
 
     def __init__(self, device: str, clock: Clock, sample_rate: int = SAMPLE_RATE) -> None:
         super().__init__(clock, sample_rate)

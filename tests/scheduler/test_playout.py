@@ -5,15 +5,28 @@ from __future__ import annotations
 import json
 import wave
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
-from audio.ffmpeg import probe
-from playlists.models import AirSource, AirStatus
+import numpy
+
+from audio.ffmpeg import decode_pcm, probe
+from playlists.models import AirSource, AirStatus, AlertKind
 from scheduler.clock import SystemClock
+from scheduler.outputs.base import Output
 from scheduler.outputs.device import DeviceOutput, has_sound_card
 from scheduler.outputs.filesink import FileSink
-from scheduler.playout import PlayResult, Program, ProgramItem, play_program, prepare
+from scheduler.playout import (
+    Interruption,
+    Outcome,
+    OutputLine,
+    PlayResult,
+    Program,
+    ProgramItem,
+    air,
+    assemble,
+    preroll,
+)
 
 Tone = Callable[[float, int], Path]
 
@@ -25,13 +38,44 @@ def item(path: Path, title: str, seconds: float) -> ProgramItem:
     )  # fmt: skip
 
 
-def program(items: list[ProgramItem], *, lead_s: float = 0.3, length_s: float = 30) -> Program:
+def program(items: list[ProgramItem], *, lead_s: float = 1.0, length_s: float = 30) -> Program:
     start = SystemClock().now() + timedelta(seconds=lead_s)
     return Program(
         zone_id=1, zone_name="Cụm 1", slot_id=1, slot_name="Sáng", start=start,
         end=start + timedelta(seconds=length_s), items=tuple(items), source=AirSource.MANUAL,
         label="2026-03-03/053000_cum-1_sang",
     )  # fmt: skip
+
+
+def play(
+    prog: Program,
+    *outputs: Output,
+    report: Callable[[PlayResult], None] = lambda r: None,
+    interrupt: Interruption | None = None,
+    anchor: datetime | None = None,
+    problems: list[str] | None = None,
+) -> Outcome:
+    """Open the outputs, wait for the start, air the programme, close: as the station does."""
+    problems = [] if problems is None else problems
+
+    def note(kind: AlertKind, message: str, detail: str) -> None:
+        problems.append(message)
+
+    lines = [OutputLine(o, prog.label, note, retries=0) for o in outputs]
+    for line in lines:
+        line.open()
+    clock = SystemClock()
+    segments = assemble(prog, sample_rate=44100)
+    start = max(anchor or prog.start, clock.now())
+    preroll(lines, clock=clock, until=start)
+    try:
+        return air(
+            prog, segments, lines=lines, clock=clock, anchor=start,
+            report=report, on_problem=note, interrupt=interrupt,
+        )  # fmt: skip
+    finally:
+        for line in lines:
+            line.close()
 
 
 def wav_seconds(path: Path) -> float:
@@ -44,10 +88,7 @@ def test_file_sink_airs_items_back_to_back_in_real_time(tmp_path: Path, tone: To
     reported: list[PlayResult] = []
     sink = FileSink(tmp_path / "aired", SystemClock())
 
-    results = play_program(
-        prog, prepare(prog, sample_rate=44100), output=sink, clock=SystemClock(),
-        report=reported.append,
-    )  # fmt: skip
+    results = play(prog, sink, report=reported.append).results
 
     assert reported == results
     assert [r.status for r in results] == [AirStatus.PLAYED, AirStatus.PLAYED]
@@ -71,10 +112,7 @@ def test_item_that_would_overrun_the_slot_is_missed_not_cut(tmp_path: Path, tone
     prog = program(
         [item(tone(0.5, 440), "Vừa", 0.5), item(tone(3.0, 440), "Quá dài", 3.0)], length_s=1.0
     )
-    results = play_program(
-        prog, prepare(prog, sample_rate=44100), output=FileSink(tmp_path, SystemClock()),
-        clock=SystemClock(), report=lambda r: None,
-    )  # fmt: skip
+    results = play(prog, FileSink(tmp_path, SystemClock())).results
     assert [r.status for r in results] == [AirStatus.PLAYED, AirStatus.MISSED]
     assert "Hết thời lượng" in results[1].reason
     assert results[1].actual_start is None
@@ -82,10 +120,7 @@ def test_item_that_would_overrun_the_slot_is_missed_not_cut(tmp_path: Path, tone
 
 def test_missing_file_is_logged_failed_and_the_slot_goes_on(tmp_path: Path, tone: Tone) -> None:
     prog = program([item(tmp_path / "gone.mp3", "Mất tệp", 1.0), item(tone(0.3, 440), "Còn", 0.3)])
-    results = play_program(
-        prog, prepare(prog, sample_rate=44100), output=FileSink(tmp_path, SystemClock()),
-        clock=SystemClock(), report=lambda r: None,
-    )  # fmt: skip
+    results = play(prog, FileSink(tmp_path, SystemClock())).results
     assert [r.status for r in results] == [AirStatus.FAILED, AirStatus.PLAYED]
     assert results[0].reason
 
@@ -94,21 +129,21 @@ def test_device_output_pipes_through_a_real_ffmpeg(tmp_path: Path, tone: Tone) -
     target = tmp_path / "device.wav"
     prog = program([item(tone(0.6, 440), "Qua ffmpeg", 0.6)])
     output = DeviceOutput(f"wav:{target}", SystemClock())
-    results = play_program(
-        prog, prepare(prog, sample_rate=44100), output=output, clock=SystemClock(),
-        report=lambda r: None,
-    )  # fmt: skip
+    results = play(prog, output).results
     assert results[0].status == AirStatus.PLAYED
-    assert abs(probe(target).duration_s - 0.6) < 0.05
+    # The sound card output is kept warm: silence from when it opened, then the tone.
+    samples = numpy.frombuffer(decode_pcm(target), dtype="<i2").astype(float)
+    tone_n, rate = int(0.6 * 44100), 44100
+    lead, tail = samples[: -tone_n - rate // 20], samples[-tone_n + rate // 20 :]
+    assert probe(target).duration_s > 0.6 + 0.2, "silence was fed before the start"
+    assert numpy.abs(lead).max() < 2, "nothing but silence before the programme"
+    assert numpy.sqrt(numpy.mean(tail**2)) > 1000, "the tone is there, at the end"
 
 
 def test_device_output_that_cannot_start_fails_every_item(tmp_path: Path, tone: Tone) -> None:
     prog = program([item(tone(0.3, 440), "A", 0.3), item(tone(0.3, 440), "B", 0.3)])
     output = DeviceOutput("alsa:no-such-device-here", SystemClock())
-    results = play_program(
-        prog, prepare(prog, sample_rate=44100), output=output, clock=SystemClock(),
-        report=lambda r: None,
-    )  # fmt: skip
+    results = play(prog, output).results
     assert results[0].status == AirStatus.FAILED
     assert all(r.status == AirStatus.FAILED for r in results)
     assert "Đầu ra" in results[-1].reason

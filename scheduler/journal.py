@@ -1,0 +1,133 @@
+"""The player's journal: what is on air right now, kept on disk for the restart after a crash.
+
+One file per programme on air, one JSON line per event: the programme itself, each item's
+start and end, and a tick every second. A clean finish removes the file, so any journal found
+at start-up belongs to a programme the process never finished (kill -9, power cut): the item
+that was on air is logged partial up to the last tick, and the rest can resume.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import IO
+
+from scheduler.playout import Journal, Program
+
+log = logging.getLogger(__name__)
+
+
+class FileJournal(Journal):
+    """Write a programme's journal under `folder`; `close()` when it finished normally."""
+
+    def __init__(self, folder: Path, program: Program, name: str) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.path = folder / f"{name}.jsonl"
+        self._file: IO[str] | None = self.path.open("a", encoding="utf-8")
+        self._on_air: int | None = None
+        self._event({"event": "program", "program": program.to_json(), "pid": os.getpid()}, True)
+
+    def _event(self, data: dict[str, object], durable: bool = False) -> None:
+        if self._file is None:
+            return
+        self._file.write(json.dumps(data, ensure_ascii=False) + "\n")
+        # The OS keeps what was flushed when the process dies (kill -9, a crash). Only the
+        # programme itself is synced to the disk: a sync between two items would delay the
+        # second, and after a power cut the amplifiers were silent anyway.
+        self._file.flush()
+        if durable:
+            os.fsync(self._file.fileno())
+
+    def outputs(self, names: list[str]) -> None:
+        """Note the outputs the programme airs on (the as-run rows name them)."""
+        self._event({"event": "outputs", "names": names}, True)
+
+    def item_started(self, index: int, at: datetime) -> None:
+        self._on_air = index
+        self._event({"event": "start", "index": index, "at": at.isoformat()})
+
+    def item_cut(self, index: int, at: datetime) -> None:
+        """Note that the item on air was cut (and logged partial) by an interruption."""
+        if self._on_air == index:
+            self._on_air = None
+            self._event({"event": "cut", "index": index, "at": at.isoformat()})
+
+    def tick(self, at: datetime) -> None:
+        self._event({"event": "tick", "at": at.isoformat()})
+
+    def item_ended(self, index: int, at: datetime) -> None:
+        self._on_air = None
+        self._event({"event": "end", "index": index, "at": at.isoformat()})
+
+    def close(self) -> None:
+        """The programme finished: forget it."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        self.path.unlink(missing_ok=True)
+
+
+@dataclass
+class Unfinished:
+    """A programme found in a journal at start-up: the process died while airing it."""
+
+    path: Path
+    program: Program
+    outputs: list[str] = field(default_factory=list)
+    ended: set[int] = field(default_factory=set)
+    cut: set[int] = field(default_factory=set)  # cut by an emergency, already logged partial
+    on_air: int | None = None  # the item that was on air when the process died
+    on_air_since: datetime | None = None
+    last_seen: datetime | None = None  # the last instant the player was known to be airing
+
+    @property
+    def not_finished(self) -> list[int]:
+        """Return the indexes of the items not aired to the end, in programme order."""
+        return [i for i in range(len(self.program.items)) if i not in self.ended]
+
+
+def unfinished(folder: Path) -> list[Unfinished]:
+    """Read every journal left in `folder` (there are none after a clean shutdown)."""
+    found = []
+    for path in sorted(folder.glob("*.jsonl")):
+        try:
+            found.append(_read(path))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            # A journal cut in the middle of its first line has nothing to recover.
+            log.error("unreadable player journal %s (%s); removing it", path, exc)
+            path.unlink(missing_ok=True)
+    return found
+
+
+def _read(path: Path) -> Unfinished:
+    program: Program | None = None
+    state: Unfinished | None = None
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            event = json.loads(line)
+        except json.JSONDecodeError:
+            continue  # the last line, cut by the crash
+        kind = event["event"]
+        if kind == "program":
+            program = Program.from_json(event["program"])
+            state = Unfinished(path, program)
+            continue
+        if state is None:
+            raise ValueError("journal does not start with its programme")
+        if kind == "outputs":
+            state.outputs = list(event["names"])
+            continue
+        at = datetime.fromisoformat(event["at"])
+        state.last_seen = at
+        if kind == "start":
+            state.on_air, state.on_air_since = event["index"], at
+        elif kind in ("end", "cut"):
+            (state.ended if kind == "end" else state.cut).add(event["index"])
+            state.on_air, state.on_air_since = None, None
+    if state is None or program is None:
+        raise ValueError("empty journal")
+    return state

@@ -1,0 +1,81 @@
+"""One scheduler per station: a lock that a second process cannot take, freed when we die.
+
+On SQLite the lock is an flock on a file in the data folder; on PostgreSQL a session advisory
+lock. Both are released by the operating system or the server when the process ends, even by
+kill -9, so a crash never leaves the station locked out.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from pathlib import Path
+from typing import IO
+
+from sqlalchemy import Connection, Engine, text
+
+# Any constant: it names "the scheduler of this database" among PostgreSQL advisory locks.
+ADVISORY_KEY = 0x4C4F4150  # "LOAP"
+
+
+class StationBusy(Exception):
+    """Another process already runs this station's scheduler."""
+
+    def __init__(self, holder: str) -> None:
+        super().__init__(
+            f"Đài này đã có bộ lập lịch đang chạy ({holder}). Mỗi đài chỉ chạy một bộ lập lịch, "
+            "để không khung giờ nào bị phát hai lần; hãy dừng tiến trình kia trước."
+        )
+        self.holder = holder
+
+
+class StationLock:
+    """Hold the station's scheduler lock for as long as the process runs the scheduler."""
+
+    def __init__(self, engine: Engine, data_dir: Path) -> None:
+        self.engine = engine
+        self.path = data_dir / "scheduler.lock"
+        self._file: IO[str] | None = None
+        self._connection: Connection | None = None
+
+    @property
+    def held(self) -> bool:
+        return self._file is not None or self._connection is not None
+
+    def acquire(self) -> None:
+        """Take the lock or raise StationBusy naming who holds it."""
+        if self.held:
+            return
+        if self.engine.dialect.name == "postgresql":
+            connection = self.engine.connect()
+            taken = connection.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": ADVISORY_KEY})
+            if not taken.scalar():
+                connection.close()
+                raise StationBusy("một tiến trình khác trên cơ sở dữ liệu PostgreSQL này")
+            connection.commit()
+            self._connection = connection
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle = self.path.open("a+", encoding="utf-8")
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "?"
+            handle.close()
+            raise StationBusy(f"tiến trình {holder}") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        self._file = handle
+
+    def release(self) -> None:
+        """Let another process run the scheduler."""
+        if self._file is not None:
+            fcntl.flock(self._file.fileno(), fcntl.LOCK_UN)
+            self._file.close()
+            self._file = None
+        if self._connection is not None:
+            self._connection.close()  # ends the session, which frees its advisory locks
+            self._connection = None
