@@ -3,18 +3,30 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+import logging
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, UploadFile
 from fastapi.responses import FileResponse, Response
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
+from audio.errors import AudioError, AudioInputError
 from audio.intelligibility import default_transcriber
-from playlists import service
+from playlists import emergencies, service
 from playlists import slots as slot_service
-from playlists.errors import InputError
+from playlists.alerts import active_alerts, clear_alert
+from playlists.errors import InputError, NotFound, StateError
 from playlists.lexicon import readings, reset_reading, set_reading
-from playlists.models import AirSource, AirStatus, BulletinStatus
+from playlists.models import (
+    AirSource,
+    AirStatus,
+    Alert,
+    AlertKind,
+    BulletinStatus,
+    Emergency,
+    EmergencyStatus,
+)
 from playlists.plans import plan_as_json, read_plan
 from playlists.reports import AirLogFilter, airlog_csv, airlog_filename, query_airlog
 from playlists.schemas import (
@@ -30,8 +42,9 @@ from playlists.schemas import (
     ZoneRead,
 )
 from web.deps import ContextDep, SessionDep
-from web.forms import receive_recording
+from web.forms import pin_refusal, receive_recording
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api", tags=["api"])
 
 
@@ -226,3 +239,138 @@ def lexicon_reset(written: str, ctx: ContextDep, session: SessionDep) -> Respons
 @router.post("/spoken-form", summary="Văn bản sẽ được đọc như thế nào")
 def spoken_form(body: SpeakRequest, ctx: ContextDep) -> dict[str, str]:
     return {"spoken": ctx.renderer.spoken_form(body.text)}
+
+
+# --- alerts and emergencies ---------------------------------------------------------------
+
+
+class AlertRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    raised_at: datetime
+    kind: AlertKind
+    zone_name: str
+    message: str
+    detail: str
+    cleared_at: datetime | None
+    cleared_by: str
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def kind_label(self) -> str:
+        return self.kind.label
+
+
+class AlertClear(BaseModel):
+    by: str = Field(default="", max_length=100, description="Người đã xử lý cảnh báo")
+
+
+@router.get("/alerts", response_model=list[AlertRead], summary="Cảnh báo chưa xử lý")
+def alerts(session: SessionDep) -> Any:
+    return active_alerts(session, limit=200)
+
+
+@router.post(
+    "/alerts/{alert_id}/clear", response_model=AlertRead, summary="Đánh dấu cảnh báo đã xử lý"
+)
+def alert_clear(alert_id: int, body: AlertClear, ctx: ContextDep, session: SessionDep) -> Any:
+    if not body.by.strip():
+        raise InputError({"by": "Cần tên người đã xử lý cảnh báo."})
+    if not clear_alert(session, alert_id, by=body.by.strip(), now=ctx.now()):
+        raise NotFound(f"Không có cảnh báo số {alert_id}.")
+    session.commit()
+    return session.get(Alert, alert_id)
+
+
+class EmergencyRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    created_at: datetime
+    requested_by: str
+    title: str
+    text: str
+    duration_s: float
+    zone_ids: list[int] = Field(description="Cụm loa; trống là mọi cụm loa")
+    repeat: int
+    every_min: float
+    plays_done: int
+    next_at: datetime | None
+    status: EmergencyStatus
+    reason: str
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def status_label(self) -> str:
+        return self.status.label
+
+
+class EmergencyCreate(BaseModel):
+    title: str = Field(default="", max_length=200, description="Tiêu đề trong nhật ký")
+    text: str = Field(default="", description="Nội dung, máy đọc bằng giọng ngoại tuyến")
+    zone_ids: list[int] = Field(default_factory=list, description="Trống: mọi cụm loa")
+    repeat: int = Field(default=1, description="Số lần phát")
+    every_min: float = Field(default=0.0, description="Cách nhau bao nhiêu phút")
+    requested_by: str = Field(default="", max_length=100, description="Người yêu cầu")
+    pin: str = Field(default="", description="Mã PIN trực ban (LOA_OPERATOR_PIN)")
+
+
+class OperatorPin(BaseModel):
+    pin: str = Field(default="", description="Mã PIN trực ban (LOA_OPERATOR_PIN)")
+
+
+def _check_pin(ctx: ContextDep, pin: str) -> None:
+    refusal = pin_refusal(ctx.settings.operator_pin, pin.strip())
+    if refusal:
+        raise HTTPException(403, refusal)
+
+
+@router.get("/emergencies", response_model=list[EmergencyRead], summary="Các tin khẩn cấp gần đây")
+def emergency_list(session: SessionDep, limit: Annotated[int, Query(ge=1, le=200)] = 20) -> Any:
+    return emergencies.recent(session, limit=limit)
+
+
+@router.post(
+    "/emergencies",
+    response_model=EmergencyRead,
+    status_code=201,
+    summary="Phát khẩn cấp (ngắt chương trình đang phát)",
+    description=(
+        "Cần mã PIN trực ban (LOA_OPERATOR_PIN) và tên người yêu cầu. Đài phát trong vài giây, "
+        "ngắt chương trình đang phát trên các cụm loa đã chọn (trống: mọi cụm loa)."
+    ),
+)
+def emergency_create(body: EmergencyCreate, ctx: ContextDep) -> Emergency:
+    _check_pin(ctx, body.pin)
+    if not body.requested_by.strip():
+        raise InputError({"requested_by": "Cần tên người yêu cầu phát."})
+    try:
+        emergency = ctx.request_emergency(
+            title=body.title.strip(), text=body.text, zone_ids=body.zone_ids,
+            repeat=body.repeat, every_min=body.every_min,
+            requested_by=body.requested_by.strip(),
+        )  # fmt: skip
+    except AudioInputError as exc:
+        raise InputError({"text": exc.user_message}) from exc
+    except AudioError as exc:
+        log.error("emergency speech failed: %s", exc.detail)
+        raise HTTPException(503, exc.user_message) from exc
+    log.warning("emergency %s requested through the API by %s", emergency.id, body.requested_by)
+    return emergency
+
+
+@router.post(
+    "/emergencies/{emergency_id}/cancel",
+    response_model=EmergencyRead,
+    summary="Dừng các lần phát còn lại của một tin khẩn cấp",
+)
+def emergency_cancel(
+    emergency_id: int, body: OperatorPin, ctx: ContextDep, session: SessionDep
+) -> Any:
+    _check_pin(ctx, body.pin)
+    found = session.get(Emergency, emergency_id)
+    if found is None:
+        raise NotFound(f"Không có tin khẩn cấp số {emergency_id}.")
+    if not emergencies.cancel(session, emergency_id):
+        raise StateError(f"Tin khẩn cấp số {emergency_id} không còn lần phát nào để dừng.")
+    session.commit()
+    return found

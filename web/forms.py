@@ -1,9 +1,15 @@
-"""Read the bulletin form (and the same fields from the command line) with Vietnamese errors."""
+"""Read the forms (and the same fields from the command line) with Vietnamese errors.
+
+Also checks the operator's PIN that guards the emergency button.
+"""
 
 from __future__ import annotations
 
+import hmac
 import re
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from enum import Enum
 from pathlib import Path
@@ -75,10 +81,9 @@ def parse_priority(value: str, errors: dict[str, str]) -> Priority:
         return Priority.NORMAL
 
 
-def receive_recording(
-    ctx: StationContext, stream: BinaryIO, filename: str, *, session: Session
-) -> Rendered:
-    """Save an uploaded recording to a temporary file, then check and master it."""
+@contextmanager
+def spooled_upload(ctx: StationContext, stream: BinaryIO, filename: str) -> Iterator[Path]:
+    """Copy an upload to a temporary file (refusing it past the size limit) for the block."""
     limit = ctx.settings.max_upload_mb * 1024 * 1024
     suffix = Path(filename).suffix.lower()[:8]
     with tempfile.NamedTemporaryFile(suffix=suffix) as tmp:
@@ -93,9 +98,17 @@ def receive_recording(
         tmp.flush()
         if copied == 0:
             raise InputError({"recording": "Tệp ghi âm trống."})
+        yield Path(tmp.name)
+
+
+def receive_recording(
+    ctx: StationContext, stream: BinaryIO, filename: str, *, session: Session
+) -> Rendered:
+    """Save an uploaded recording to a temporary file, then check and master it."""
+    with spooled_upload(ctx, stream, filename) as path:
         try:
             return master_upload(
-                Path(tmp.name),
+                path,
                 filename,
                 session=session,
                 media_dir=ctx.settings.media_dir,
@@ -104,3 +117,24 @@ def receive_recording(
             )
         except AudioError as exc:
             raise InputError({"recording": exc.user_message}) from exc
+
+
+# The emergency button is guarded by the operator's PIN (LOA_OPERATOR_PIN) until there are logins.
+PIN_OFF = (
+    "Đài chưa đặt mã PIN trực ban (LOA_OPERATOR_PIN) nên không phát khẩn cấp được từ trang web. "
+    'Trên máy của đài, dùng lệnh: loa emergency --text "..."'
+)
+PIN_MISSING = "Cần nhập mã PIN trực ban."
+PIN_WRONG = "Mã PIN trực ban không đúng."
+
+
+def pin_refusal(expected: str | None, given: str) -> str | None:
+    """Return why a PIN is refused (in Vietnamese), or None when it is the station's PIN."""
+    if not expected:
+        return PIN_OFF
+    if not given:
+        return PIN_MISSING
+    # Constant time, on bytes: compare_digest refuses str with characters outside ASCII.
+    if not hmac.compare_digest(given.encode(), expected.encode()):
+        return PIN_WRONG
+    return None

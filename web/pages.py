@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import time, timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -11,20 +12,34 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 
+from audio.errors import AudioError
 from audio.intelligibility import default_transcriber
 from audio.speech import Rendered
-from playlists import service
+from playlists import emergencies, service
 from playlists import slots as slot_service
+from playlists.alerts import active_alerts, clear_alert
+from playlists.db import session_scope
 from playlists.errors import DomainError, InputError, NotFound
 from playlists.exports import plan_m3u8
 from playlists.lexicon import readings, reset_reading, set_reading
-from playlists.models import AirStatus, Bulletin, BulletinStatus, Priority, Rendering
+from playlists.models import (
+    AirStatus,
+    Alert,
+    Bulletin,
+    BulletinStatus,
+    Emergency,
+    EmergencyStatus,
+    Priority,
+    Rendering,
+)
 from playlists.plans import read_plan
 from playlists.reports import AirLogFilter, airlog_csv, airlog_filename, query_airlog
 from playlists.schemas import BulletinCreate
 from playlists.speech import VOICE_LABELS
 from web import formatting
+from web.context import StationContext
 from web.deps import ContextDep, SessionDep
 from web.forms import (
     enum_or_none,
@@ -32,9 +47,12 @@ from web.forms import (
     parse_float,
     parse_int,
     parse_priority,
+    pin_refusal,
     receive_recording,
+    spooled_upload,
 )
 
+log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 templates.env.filters["mmss"] = formatting.mmss
@@ -53,7 +71,27 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
     context.setdefault("today", ctx.today())
     context["lt"] = lambda value, fmt="%H:%M:%S": formatting.local_time(value, tz, fmt)
     context["offline_engines"] = OFFLINE_ENGINES
+    context["alert_banner"] = alert_banner(ctx)
     return templates.TemplateResponse(request, name, context, status_code=status_code)
+
+
+def alert_banner(ctx: StationContext) -> tuple[int, str] | None:
+    """Count the active alerts and read the newest one's message, in one small query.
+
+    The banner is on every page, so a failure here is logged and the page shows without it.
+    """
+    try:
+        with session_scope(ctx.sessions) as session:
+            row = session.execute(
+                select(func.count().over(), Alert.message)
+                .where(Alert.cleared_at.is_(None))
+                .order_by(Alert.raised_at.desc(), Alert.id.desc())
+                .limit(1)
+            ).first()
+    except SQLAlchemyError:
+        log.exception("could not read the alerts for the banner")
+        return None
+    return (int(row[0]), str(row[1])) if row is not None else None
 
 
 def audio_url(rendering: Rendering | None) -> str | None:
@@ -540,3 +578,177 @@ def lexicon_save(
     ctx.lexicon_changed()
     return RedirectResponse(f"/tu-dien?ok={quote(written.strip())}#w-{quote(written.strip())}",
                             status_code=303)  # fmt: skip
+
+
+# --- alerts (cảnh báo) --------------------------------------------------------------------
+
+
+@router.get("/canh-bao", response_class=HTMLResponse)
+def alerts_page(request: Request, session: SessionDep, loi: str = "", ok: str = "") -> HTMLResponse:
+    cleared = session.scalars(
+        select(Alert)
+        .where(Alert.cleared_at.is_not(None))
+        .order_by(Alert.cleared_at.desc(), Alert.id.desc())
+        .limit(30)
+    )
+    return render(
+        request,
+        "alerts.html",
+        active=active_alerts(session, limit=200),
+        cleared=list(cleared),
+        error=loi,
+        saved=ok,
+    )
+
+
+@router.post("/canh-bao/{alert_id}/xong")
+def alert_clear(
+    ctx: ContextDep, session: SessionDep, alert_id: int, by: Annotated[str, Form()] = ""
+) -> Response:
+    name = by.strip()
+    if not name:
+        message = "Cần nhập tên người đã xử lý cảnh báo."
+        return RedirectResponse(f"/canh-bao?loi={quote(message)}", status_code=303)
+    if not clear_alert(session, alert_id, by=name[:100], now=ctx.now()):
+        message = f"Không có cảnh báo số {alert_id}."
+        return RedirectResponse(f"/canh-bao?loi={quote(message)}", status_code=303)
+    session.commit()
+    message = f"Đã ghi nhận cảnh báo số {alert_id} đã được xử lý ({name})."
+    return RedirectResponse(f"/canh-bao?ok={quote(message)}", status_code=303)
+
+
+# --- emergencies (phát khẩn cấp) ----------------------------------------------------------
+
+STOPPABLE = (EmergencyStatus.PENDING, EmergencyStatus.AIRING)
+
+
+def _emergency_context(
+    ctx: StationContext, session: SessionDep, values: dict[str, Any], errors: dict[str, str]
+) -> dict[str, Any]:
+    zones = service.list_zones(session=session)
+    return {
+        "values": values,
+        "errors": errors,
+        "zones": zones,
+        "zone_names": {z.id: z.name for z in zones},
+        "recent": emergencies.recent(session, limit=20),
+        "stoppable": STOPPABLE,
+        "pin_set": bool(ctx.settings.operator_pin),
+        "max_repeat": emergencies.MAX_REPEAT,
+        "min_every": emergencies.MIN_EVERY_MIN,
+        "max_every": emergencies.MAX_EVERY_MIN,
+    }
+
+
+@router.get("/khan-cap", response_class=HTMLResponse)
+def emergency_page(
+    request: Request,
+    ctx: ContextDep,
+    session: SessionDep,
+    gui: str = "",
+    ok: str = "",
+    loi: str = "",
+) -> HTMLResponse:
+    values: dict[str, Any] = {"repeat": "1", "every_min": "5", "zone_ids": []}
+    sent = f"Đã gửi tin khẩn cấp số {gui}: đài phát trong vài giây." if gui.isdigit() else ""
+    return render(
+        request,
+        "emergency.html",
+        **_emergency_context(ctx, session, values, {}),
+        sent=sent,
+        saved=ok,
+        error=loi,
+    )
+
+
+@router.post("/khan-cap", response_class=HTMLResponse, response_model=None)
+def emergency_send(
+    request: Request,
+    ctx: ContextDep,
+    session: SessionDep,
+    title: Annotated[str, Form()] = "",
+    text: Annotated[str, Form()] = "",
+    zone_ids: Annotated[list[int] | None, Form()] = None,
+    repeat: Annotated[str, Form()] = "1",
+    every_min: Annotated[str, Form()] = "",
+    requested_by: Annotated[str, Form()] = "",
+    pin: Annotated[str, Form()] = "",
+    confirm: Annotated[str, Form()] = "",
+    recording: Annotated[UploadFile | None, File()] = None,
+) -> HTMLResponse | RedirectResponse:
+    # The PIN and the confirmation are never sent back: they are typed again on purpose.
+    values: dict[str, Any] = {
+        "title": title, "text": text, "zone_ids": zone_ids or [], "repeat": repeat,
+        "every_min": every_min, "requested_by": requested_by,
+    }  # fmt: skip
+    errors: dict[str, str] = {}
+    refusal = pin_refusal(ctx.settings.operator_pin, pin.strip())
+    if refusal:
+        errors["pin"] = refusal
+    if not requested_by.strip():
+        errors["requested_by"] = "Cần nhập tên người yêu cầu phát."
+    upload = recording if recording is not None and recording.filename else None
+    if upload is not None and text.strip():
+        errors["text"] = "Chỉ chọn một: nhập nội dung để máy đọc, hoặc tải tệp ghi âm."
+    elif upload is None and not text.strip():
+        errors["text"] = "Cần nội dung tin khẩn cấp hoặc một tệp ghi âm."
+    times = parse_int(repeat, "repeat", errors, "số lần phát")
+    every = 0.0
+    if times is not None and times > 1:
+        every = parse_float(every_min, "every", errors, "khoảng cách giữa hai lần phát") or 0.0
+    if confirm != "1":
+        errors["confirm"] = "Cần đánh dấu ô xác nhận phát khẩn cấp."
+
+    def refuse(status: int) -> HTMLResponse:
+        context = _emergency_context(ctx, session, values, errors)
+        return render(request, "emergency.html", status, **context)
+
+    if errors or times is None:
+        return refuse(403 if "pin" in errors else 422)
+    by, zones = requested_by.strip(), zone_ids or []
+
+    def send(title: str, text: str = "", recording: Path | None = None) -> Emergency:
+        return ctx.request_emergency(
+            title=title, text=text, recording=recording, zone_ids=zones, repeat=times or 1,
+            every_min=every, requested_by=by,
+        )  # fmt: skip
+
+    try:
+        if upload is not None:
+            name = upload.filename or "ghi-am"
+            with spooled_upload(ctx, upload.file, name) as path:
+                emergency = send(title.strip() or Path(name).stem, recording=path)
+        else:
+            emergency = send(title.strip(), text)
+    except InputError as exc:
+        errors = exc.errors
+        return refuse(422)
+    except AudioError as exc:
+        log.warning("emergency audio refused: %s", exc.detail)
+        errors = {"recording" if upload is not None else "text": exc.user_message}
+        return refuse(422)
+    log.warning("emergency %s requested from the web by %s", emergency.id, by)
+    return RedirectResponse(f"/khan-cap?gui={emergency.id}", status_code=303)
+
+
+@router.post("/khan-cap/{emergency_id}/huy")
+def emergency_stop(
+    ctx: ContextDep,
+    session: SessionDep,
+    emergency_id: int,
+    pin: Annotated[str, Form()] = "",
+) -> Response:
+    refusal = pin_refusal(ctx.settings.operator_pin, pin.strip())
+    if refusal:
+        message = f"{refusal} Chưa dừng tin khẩn cấp số {emergency_id}."
+        return RedirectResponse(f"/khan-cap?loi={quote(message)}", status_code=303)
+    if not emergencies.cancel(session, emergency_id):
+        message = f"Tin khẩn cấp số {emergency_id} không còn lần phát nào để dừng."
+        return RedirectResponse(f"/khan-cap?loi={quote(message)}", status_code=303)
+    session.commit()
+    log.warning("emergency %s stopped from the web", emergency_id)
+    message = (
+        f"Đã dừng các lần phát còn lại của tin khẩn cấp số {emergency_id} "
+        "(lần đang phát, nếu có, vẫn phát hết)."
+    )
+    return RedirectResponse(f"/khan-cap?ok={quote(message)}", status_code=303)

@@ -1,0 +1,167 @@
+"""An emergency from the web page to the air, in a real Chromium against a real server.
+
+The operator fills the guarded form, confirms twice (the checkbox and the browser's dialog), and
+the running scheduler airs the announcement to the file output within seconds; the as-run log
+says so. An alert raised meanwhile shows in the banner until someone marks it dealt with.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time as _time
+from collections.abc import Callable, Iterator
+
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, Dialog, Page, sync_playwright
+from sqlalchemy import select
+
+from playlists.alerts import raise_alert
+from playlists.db import session_scope
+from playlists.models import AirLog, AirSource, AirStatus, AlertKind, Emergency, Zone
+from web.app import create_app
+from web.context import StationContext
+
+pytestmark = pytest.mark.browser
+
+PIN = "13579"
+CHROMIUM_FLAGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def browser() -> Iterator[Browser]:
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert chromium, "Chromium is installed by `bash scripts/install.sh --dev`"
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def station(ctx: StationContext) -> StationContext:
+    """The station with an operator PIN, airing to files."""
+    ctx.settings = ctx.settings.model_copy(update={"prepare_lead_s": 2.0, "operator_pin": PIN})
+    ctx.station.settings = ctx.settings
+    return ctx
+
+
+@pytest.fixture
+def server(station: StationContext) -> Iterator[str]:
+    """A real uvicorn server whose app starts the real scheduler (create_app's lifespan)."""
+    port = free_port()
+    config = uvicorn.Config(create_app(station), host="127.0.0.1", port=port, log_level="warning")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = _time.monotonic() + 30
+    while not srv.started:
+        assert _time.monotonic() < deadline, "server did not start"
+        _time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(timeout=30)
+
+
+def wait_for(predicate: Callable[[], object], what: str, timeout: float = 30.0) -> None:
+    deadline = _time.monotonic() + timeout
+    while not predicate():
+        assert _time.monotonic() < deadline, what
+        _time.sleep(0.2)
+
+
+def emergency_rows(station: StationContext) -> list[AirLog]:
+    with session_scope(station.sessions) as session:
+        query = select(AirLog).where(AirLog.source == AirSource.EMERGENCY).order_by(AirLog.id)
+        return list(session.scalars(query))
+
+
+def fill_form(page: Page) -> None:
+    page.fill("input[name=title]", "Cảnh báo ngập")
+    page.fill(
+        "textarea[name=text]", "Khẩn cấp: nước đang dâng ở tổ dân phố 3, bà con kê đồ lên cao."
+    )
+    page.check("label:has-text('Tổ dân phố 3') >> input[name=zone_ids]")
+    page.fill("input[name=requested_by]", "Anh Hùng, trực ban")
+    page.fill("input[name=pin]", PIN)
+    page.check("input[name=confirm]")
+
+
+def test_an_operator_sends_an_emergency_that_airs_within_seconds(
+    station: StationContext, server: str, browser: Browser
+) -> None:
+    with session_scope(station.sessions) as session:
+        session.add_all([Zone(name="Tổ dân phố 3"), Zone(name="Chợ Bến Thành")])
+    page = browser.new_page()
+    page.goto(f"{server}/")
+    page.click("#nav-emergency")
+    page.wait_for_url("**/khan-cap")
+    assert not page.is_visible("#alert-banner")
+
+    # Saying no to the browser's question sends nothing.
+    fill_form(page)
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    page.click("#send-emergency")
+    page.wait_for_timeout(500)
+    assert page.url.endswith("/khan-cap")
+    with session_scope(station.sessions) as session:
+        assert session.scalar(select(Emergency.id)) is None
+
+    asked: list[str] = []
+
+    def accept(dialog: Dialog) -> None:
+        asked.append(dialog.message)
+        dialog.accept()
+
+    page.once("dialog", accept)
+    page.click("#send-emergency")
+    page.wait_for_url("**/khan-cap?gui=*")
+    assert "Tổ dân phố 3" in asked[0] and "ngắt" in asked[0], "the dialog says where and what"
+    assert "Chợ Bến Thành" not in asked[0]
+    sent = page.inner_text("#sent")
+    assert sent.startswith("Đã gửi tin khẩn cấp số ") and "đài phát trong vài giây" in sent
+
+    wait_for(lambda: emergency_rows(station), "the station did not air the emergency", 30)
+    (row,) = emergency_rows(station)
+    assert row.status == AirStatus.PLAYED, row.reason
+    assert row.zone_name == "Tổ dân phố 3" and row.bulletin_title == "Cảnh báo ngập"
+    assert row.aired_s > 1.0
+
+    # The page follows the request to the end without a reload.
+    page.wait_for_selector("#emergencies .emergency-done", timeout=15000)
+    line = page.inner_text("#emergencies tbody tr")
+    assert "Đã phát xong" in line and "1/1" in line and "Anh Hùng, trực ban" in line
+    assert page.locator("#emergencies form.stop-emergency").count() == 0
+
+    page.goto(f"{server}/nhat-ky")
+    aired = page.inner_text("tr.status-played")
+    assert "Khẩn cấp" in aired and "Cảnh báo ngập" in aired and "Tổ dân phố 3" in aired
+
+    # A problem on air meanwhile: the banner shows it on every page until it is dealt with.
+    with session_scope(station.sessions) as session:
+        raise_alert(session, kind=AlertKind.AMPLIFIER, zone_name="Chợ Bến Thành",
+                    message="Chợ Bến Thành: không bật được bộ khuếch đại.",
+                    detail="amplifier on failed: exit 1", now=station.now())  # fmt: skip
+    page.goto(f"{server}/ban-tin")
+    banner = page.inner_text("#alert-banner")
+    assert "1 cảnh báo chưa xử lý" in banner and "không bật được bộ khuếch đại" in banner
+    page.click("#alert-banner a")
+    page.wait_for_url("**/canh-bao")
+    assert "Bộ khuếch đại" in page.inner_text("#active-alerts")
+    page.fill("#active-alerts input[name=by]", "Chị Lan")
+    page.click("#active-alerts button:has-text('Đã xử lý')")
+    page.wait_for_url("**/canh-bao?ok=*")
+    assert "Chị Lan" in page.inner_text("#cleared-alerts")
+    page.goto(f"{server}/")
+    assert not page.is_visible("#alert-banner")
