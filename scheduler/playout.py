@@ -189,6 +189,7 @@ class OutputLine:
     broken: str = ""
     failed_at: datetime | None = None
     attempts: int = 0
+    closing: bool = False
     _reopening: threading.Thread | None = field(default=None, repr=False)
 
     @property
@@ -234,26 +235,32 @@ class OutputLine:
         if self.attempts < self.retries and (
             self._reopening is None or not self._reopening.is_alive()
         ):
-            self.attempts += 1
             self._reopening = threading.Thread(
                 target=self._reopen, name=f"reopen {self.name}", daemon=True
             )
             self._reopening.start()
 
     def _reopen(self) -> None:
-        threading.Event().wait(self.retry_s)
-        try:
-            # A new name each attempt: the file output must not overwrite what already aired.
-            self.output.open(f"{self.label}.{self.attempts}")
-        except OutputError as exc:
-            log.error("output %s still down (attempt %d): %s", self.name, self.attempts, exc)
-            self.fail(exc, None, opening=True)
+        """Try to open the output again every `retry_s`, until it opens or retries run out."""
+        while self.attempts < self.retries and not self.closing:
+            self.attempts += 1
+            threading.Event().wait(self.retry_s)
+            if self.closing:
+                return
+            try:
+                # A new name each attempt: the file output must not overwrite what aired.
+                self.output.open(f"{self.label}.{self.attempts}")
+            except OutputError as exc:
+                log.error("output %s still down (attempt %d): %s", self.name, self.attempts, exc)
+                self.broken = f"Đầu ra {self.name} không mở được: {exc}"
+                continue
+            log.info("output %s back after %d attempt(s)", self.name, self.attempts)
+            self.live, self.broken = True, ""
             return
-        log.info("output %s back after %d attempt(s)", self.name, self.attempts)
-        self.live, self.broken = True, ""
 
     def close(self) -> None:
-        """Close the output at the end of the programme."""
+        """Close the output at the end of the programme (and stop reopening it)."""
+        self.closing = True
         if self._reopening is not None:
             self._reopening.join(timeout=self.retry_s + 5)
         if not self.live:

@@ -51,7 +51,7 @@ from scheduler import amplifier, asrun, jobs
 from scheduler.clock import Clock, SystemClock
 from scheduler.journal import FileJournal, Unfinished, unfinished
 from scheduler.lock import StationLock
-from scheduler.outputs.base import SAMPLE_RATE, Output
+from scheduler.outputs.base import CHUNK_S, SAMPLE_RATE, Output, silence
 from scheduler.outputs.device import DeviceOutput, has_sound_card
 from scheduler.outputs.filesink import FileSink
 from scheduler.outputs.icecast import IcecastOutput
@@ -79,8 +79,11 @@ STORE = "station"  # the persistent job store; housekeeping jobs stay in memory
 OPEN_AHEAD_S = 3.0
 # How often the emergency watcher looks for new requests (the CLI writes them to the database).
 EMERGENCY_POLL_S = 0.25
+# Kept outputs (sound card, Icecast) are reopened for as long as the station runs.
+KEPT_RETRIES = 1_000_000
 
-OutputFactory = Callable[[Program], list[Output]]
+OutputFactory = Callable[[int | None, str], list[Output]]
+"""Make a zone's outputs, given its id and name."""
 
 INTERRUPTED_BY_EMERGENCY = "Ngắt giữa chừng để phát tin khẩn cấp."
 STOPPED_AFTER_EMERGENCY = "Khung giờ dừng sau tin khẩn cấp (LOA_EMERGENCY_THEN=stop)."
@@ -89,11 +92,21 @@ STOPPED_BY_SHUTDOWN = "Phần mềm được tắt trong khi đang phát."
 
 @dataclass
 class Channel:
-    """One zone's air: the programme on it, and emergencies waiting to take it."""
+    """One zone's air: its outputs, the programme on it, and emergencies waiting to take it.
+
+    Outputs that must not go quiet (a sound card, an Icecast mount that loudspeakers pull) stay
+    open for the station's whole run and get silence between programmes, so a programme never
+    waits for them to open and listeners never lose the stream. The file output opens a new
+    file per programme.
+    """
 
     zone_id: int | None
+    zone_name: str
+    kept: list[OutputLine] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     idle: threading.Event = field(default_factory=threading.Event)
+    # Held while a chunk is written to the kept outputs, so silence and programme never mix.
+    writing: threading.Lock = field(default_factory=threading.Lock)
     interruption: Interruption | None = None
     waiting: list[tuple[int, Program, list[Segment]]] = field(default_factory=list)
 
@@ -158,6 +171,7 @@ class Station:
             replace_existing=True,
             misfire_grace_time=3600,
         )
+        self.open_zones()
         self.recover()
         self.catch_up()
         self.scheduler.resume()
@@ -198,6 +212,11 @@ class Station:
             thread.join(timeout=30)
         if self._watcher is not None:
             self._watcher.join(timeout=5)
+        for channel in channels + [c for c in self._channels.values() if c not in channels]:
+            with channel.writing:
+                for line in channel.kept:
+                    line.close()
+                channel.kept.clear()
         self.flush_asrun()
         jobs.unregister(self.key)
         self.lock.release()
@@ -310,14 +329,14 @@ class Station:
 
     # --- outputs --------------------------------------------------------------------------
 
-    def default_outputs(self, program: Program) -> list[Output]:
+    def default_outputs(self, zone_id: int | None, zone_name: str) -> list[Output]:
         """Return the zone's outputs: the file or sound card, and Icecast when it is set."""
         mode = self.settings.output
         if mode == "auto":
             mode = "device" if has_sound_card() else "file"
         outputs: list[Output] = []
         if mode == "device":
-            device = self.settings.audio_device.replace("{zone}", slug(program.zone_name))
+            device = self.settings.audio_device.replace("{zone}", slug(zone_name))
             outputs.append(DeviceOutput(device, self.clock))
         else:
             outputs.append(FileSink(self.settings.aired_dir, self.clock))
@@ -327,10 +346,13 @@ class Station:
                     self.settings.icecast_url,
                     self.clock,
                     bitrate_kbps=self.settings.icecast_bitrate_kbps,
-                    zone=program.zone_name,
+                    zone=zone_name,
                 )
             )
         return outputs
+
+    def _output_names(self, program: Program) -> list[str]:
+        return [o.name for o in self.output_factory(program.zone_id, program.zone_name)]
 
     # --- airing a slot --------------------------------------------------------------------
 
@@ -405,7 +427,7 @@ class Station:
     def _log_missed(self, programs: Sequence[Program], reason: str) -> list[PlayResult]:
         results = []
         for program in programs:
-            names = [o.name for o in self.output_factory(program)]
+            names = self._output_names(program)
             for item in program.items:
                 for name in names:
                     result = PlayResult(program, item, AirStatus.MISSED, name, reason=reason)
@@ -452,9 +474,53 @@ class Station:
             self._alert(AlertKind.SCHEDULER, f"Lỗi khi phát {program.label}.",
                         f"programme {program.label} failed", program.zone_name)  # fmt: skip
 
-    def _channel(self, zone_id: int | None) -> Channel:
+    def _channel(self, zone_id: int | None, zone_name: str) -> Channel:
+        """Return the zone's channel, opening its kept outputs the first time."""
         with self._channels_lock:
-            return self._channels.setdefault(zone_id, Channel(zone_id))
+            channel = self._channels.get(zone_id)
+            if channel is not None:
+                return channel
+            channel = Channel(zone_id, zone_name)
+            self._channels[zone_id] = channel
+        label = f"loa-phuong_{slug(zone_name)}"
+        for output in self.output_factory(zone_id, zone_name):
+            if output.keepalive:
+                line = OutputLine(
+                    output, label, self._problem_reporter(zone_name), zone_name=zone_name,
+                    retries=KEPT_RETRIES, retry_s=self.settings.output_retry_s,
+                )  # fmt: skip
+                line.open()
+                channel.kept.append(line)
+        if channel.kept:
+            threading.Thread(
+                target=self._feed_silence, args=(channel,), name=f"silence {zone_name}",
+                daemon=True,
+            ).start()  # fmt: skip
+        return channel
+
+    def _feed_silence(self, channel: Channel) -> None:
+        """Keep the zone's kept outputs fed with silence, in real time, while nothing airs."""
+        rate = channel.kept[0].output.sample_rate
+        chunk = silence(CHUNK_S, rate)
+        begin, count = self.clock.now(), 0
+        while not self._stopping.is_set():
+            count += 1
+            self.clock.sleep_until(begin + timedelta(seconds=count * CHUNK_S))
+            with channel.writing:
+                if not channel.idle.is_set():
+                    # A programme has the outputs; pace afresh when they come back.
+                    begin, count = self.clock.now(), 0
+                    continue
+                now = self.clock.now()
+                for line in channel.kept:
+                    line.write(chunk, now)
+
+    def open_zones(self) -> None:
+        """Open every zone's kept outputs (Icecast mounts appear, sound cards warm up)."""
+        with session_scope(self.sessions) as session:
+            zones = [(z.id, z.name) for z in session.scalars(select(Zone))]
+        for zone_id, zone_name in zones:
+            self._channel(zone_id, zone_name)
 
     def _on_air(
         self, program: Program, segments: list[Segment], emergency_id: int | None = None
@@ -463,7 +529,7 @@ class Station:
         # Outputs open a little ahead; until then the zone stays free for an emergency.
         if not self._wait_until(program.start - timedelta(seconds=OPEN_AHEAD_S)):
             return []
-        channel = self._channel(program.zone_id)
+        channel = self._channel(program.zone_id, program.zone_name)
         # One programme per zone at a time: a programme waits for the one before it to finish.
         while True:
             with channel.lock:
@@ -474,6 +540,8 @@ class Station:
             channel.idle.wait(timeout=0.5)
             if self._stopping.is_set():
                 return []
+        with channel.writing:
+            pass  # the silence feeder has finished its chunk and now leaves the outputs to us
         try:
             return self._hold_channel(channel, program, segments, emergency_id)
         finally:
@@ -488,7 +556,7 @@ class Station:
         segments: list[Segment],
         emergency_id: int | None,
     ) -> list[PlayResult]:
-        lines = [
+        own = [
             OutputLine(
                 output,
                 program.label,
@@ -497,10 +565,12 @@ class Station:
                 retries=self.settings.output_retries,
                 retry_s=self.settings.output_retry_s,
             )
-            for output in self.output_factory(program)
+            for output in self.output_factory(program.zone_id, program.zone_name)
+            if not output.keepalive
         ]
-        for line in lines:
+        for line in own:
             line.open()
+        lines = [*channel.kept, *own]
         journal = FileJournal(self.settings.onair_dir, program, _journal_name(program))
         journal.outputs([line.name for line in lines])
         results: list[PlayResult] = []
@@ -536,7 +606,7 @@ class Station:
             # Emergencies that came as the programme ended air on the outputs still open.
             self._air_waiting(channel, lines, last=True)
         finally:
-            for line in lines:
+            for line in own:
                 line.close()
             journal.close()
         return results
@@ -591,7 +661,7 @@ class Station:
 
     def _recover_one(self, found: Unfinished) -> None:
         program, now = found.program, self.clock.now()
-        names = found.outputs or [o.name for o in self.output_factory(program)]
+        names = found.outputs or self._output_names(program)
         log.warning("recovering %s: the process stopped while it was on air", program.label)
         if found.on_air is not None and found.on_air_since is not None:
             item = program.items[found.on_air]
@@ -740,7 +810,7 @@ class Station:
             # Only the first zone counts the airing, so repeats are scheduled once.
             counted = emergency.id if first else None
             first = False
-            channel = self._channel(zone_id)
+            channel = self._channel(zone_id, zone_name)
             with channel.lock:
                 if not channel.idle.is_set() and channel.interruption is not None:
                     channel.waiting.append((counted or 0, program, segments))

@@ -79,9 +79,9 @@ class StationContext:
 
     def stop(self) -> None:
         """Stop the scheduler and close the database."""
-        if self._started:
-            self.station.shutdown()
-            self._started = False
+        # Always: a command that aired something (loa play) holds outputs open too.
+        self.station.shutdown()
+        self._started = False
         self.engine.dispose()
 
     def bulletins_changed(self) -> None:

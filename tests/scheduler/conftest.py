@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.icecast_server import IcecastMissing, IcecastServer, find_icecast
 
 
 @pytest.fixture
@@ -24,15 +26,6 @@ def tone(tmp_path: Path) -> Callable[[float, int], Path]:
         return path
 
     return make
-
-
-# --------------------------------------------------------------------------- Icecast
-# A real Icecast server for the Icecast output (tests/icecast_server.py). Imported here rather
-# than at the top so that this section stays self-contained.
-
-from collections.abc import Iterator  # noqa: E402
-
-from tests.icecast_server import IcecastMissing, IcecastServer, find_icecast  # noqa: E402
 
 
 @pytest.fixture
