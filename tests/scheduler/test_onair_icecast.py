@@ -52,7 +52,7 @@ def test_the_zone_mount_is_up_before_the_slot_and_listeners_hear_it(
     assert all(r.bulletin_id == bulletin and r.status == AirStatus.PLAYED for r in rows.values())
     ice = rows["icecast"]
     assert ice.actual_start is not None and ice.scheduled_start is not None
-    assert (ice.actual_start - ice.scheduled_start).total_seconds() < 0.1
+    assert 0 <= (ice.actual_start - ice.scheduled_start).total_seconds() < 1.0
     assert listener.connected_at is not None
     levels = decoded_levels(mp3)
     # One stream: silence before the slot, the bulletin, silence again; never cut off.
