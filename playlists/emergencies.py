@@ -114,6 +114,29 @@ def mark_aired(session: Session, emergency_id: int, *, started: datetime) -> Eme
     return emergency
 
 
+# An emergency cut by a crash or a shutdown airs again at the next start if it is this recent;
+# an older one would no longer be news, and airing it late could mislead.
+RESUME_WITHIN = timedelta(minutes=15)
+
+
+def resume_interrupted(session: Session, *, now: datetime) -> list[Emergency]:
+    """At start-up: re-air recent emergencies a stop interrupted; give up on older ones."""
+    stuck = list(
+        session.scalars(
+            select(Emergency).where(
+                Emergency.status == EmergencyStatus.AIRING, Emergency.next_at.is_(None)
+            )
+        )
+    )
+    for emergency in stuck:
+        if now - emergency.created_at <= RESUME_WITHIN:
+            emergency.next_at = now
+        else:
+            emergency.status = EmergencyStatus.FAILED
+            emergency.reason = "Phần mềm dừng trước khi phát xong; quá lâu để phát lại."
+    return stuck
+
+
 def mark_failed(session: Session, emergency_id: int, reason: str) -> None:
     """Record why an emergency could not air at all."""
     emergency = session.get(Emergency, emergency_id)

@@ -28,7 +28,6 @@ class FileJournal(Journal):
         folder.mkdir(parents=True, exist_ok=True)
         self.path = folder / f"{name}.jsonl"
         self._file: IO[str] | None = self.path.open("a", encoding="utf-8")
-        self._on_air: int | None = None
         self._event({"event": "program", "program": program.to_json(), "pid": os.getpid()}, True)
 
     def _event(self, data: dict[str, object], durable: bool = False) -> None:
@@ -37,7 +36,8 @@ class FileJournal(Journal):
         self._file.write(json.dumps(data, ensure_ascii=False) + "\n")
         # The OS keeps what was flushed when the process dies (kill -9, a crash). Only the
         # programme itself is synced to the disk: a sync between two items would delay the
-        # second, and after a power cut the amplifiers were silent anyway.
+        # second. After a power cut the last second of events may be lost, and recovery then
+        # knows a little less of what aired (noted in docs/how-it-works.md).
         self._file.flush()
         if durable:
             os.fsync(self._file.fileno())
@@ -47,20 +47,18 @@ class FileJournal(Journal):
         self._event({"event": "outputs", "names": names}, True)
 
     def item_started(self, index: int, at: datetime) -> None:
-        self._on_air = index
         self._event({"event": "start", "index": index, "at": at.isoformat()})
 
     def item_cut(self, index: int, at: datetime) -> None:
-        """Note that the item on air was cut (and logged partial) by an interruption."""
-        if self._on_air == index:
-            self._on_air = None
-            self._event({"event": "cut", "index": index, "at": at.isoformat()})
+        self._event({"event": "cut", "index": index, "at": at.isoformat()})
+
+    def item_skipped(self, index: int) -> None:
+        self._event({"event": "skipped", "index": index})
 
     def tick(self, at: datetime) -> None:
         self._event({"event": "tick", "at": at.isoformat()})
 
     def item_ended(self, index: int, at: datetime) -> None:
-        self._on_air = None
         self._event({"event": "end", "index": index, "at": at.isoformat()})
 
     def close(self) -> None:
@@ -78,16 +76,19 @@ class Unfinished:
     path: Path
     program: Program
     outputs: list[str] = field(default_factory=list)
-    ended: set[int] = field(default_factory=set)
-    cut: set[int] = field(default_factory=set)  # cut by an emergency, already logged partial
+    started: dict[int, datetime] = field(default_factory=dict)  # the last start of each item
+    ended: dict[int, datetime] = field(default_factory=dict)
+    cut: dict[int, datetime] = field(default_factory=dict)  # cut by an emergency, logged partial
+    skipped: set[int] = field(default_factory=set)  # logged missed or failed, never aired
     on_air: int | None = None  # the item that was on air when the process died
     on_air_since: datetime | None = None
     last_seen: datetime | None = None  # the last instant the player was known to be airing
 
     @property
     def not_finished(self) -> list[int]:
-        """Return the indexes of the items not aired to the end, in programme order."""
-        return [i for i in range(len(self.program.items)) if i not in self.ended]
+        """Return the items neither aired to the end nor logged, in programme order."""
+        done = self.ended.keys() | self.skipped
+        return [i for i in range(len(self.program.items)) if i not in done]
 
 
 def unfinished(folder: Path) -> list[Unfinished]:
@@ -121,12 +122,19 @@ def _read(path: Path) -> Unfinished:
         if kind == "outputs":
             state.outputs = list(event["names"])
             continue
+        if kind == "skipped":
+            state.skipped.add(event["index"])
+            continue
         at = datetime.fromisoformat(event["at"])
         state.last_seen = at
         if kind == "start":
             state.on_air, state.on_air_since = event["index"], at
-        elif kind in ("end", "cut"):
-            (state.ended if kind == "end" else state.cut).add(event["index"])
+            state.started[event["index"]] = at
+        elif kind == "end":
+            state.ended[event["index"]] = at
+            state.on_air, state.on_air_since = None, None
+        elif kind == "cut":
+            state.cut[event["index"]] = at
             state.on_air, state.on_air_since = None, None
     if state is None or program is None:
         raise ValueError("empty journal")

@@ -12,7 +12,8 @@ import os
 from pathlib import Path
 from typing import IO
 
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy.pool import NullPool
 
 # Any constant: it names "the scheduler of this database" among PostgreSQL advisory locks.
 ADVISORY_KEY = 0x4C4F4150  # "LOAP"
@@ -34,7 +35,12 @@ class StationLock:
 
     def __init__(self, engine: Engine, data_dir: Path) -> None:
         self.engine = engine
-        self.path = data_dir / "scheduler.lock"
+        # Next to the database file: two data folders pointing at one database share it.
+        database = engine.url.database if engine.dialect.name == "sqlite" else None
+        if database and database != ":memory:":
+            self.path = Path(f"{database}.scheduler.lock")
+        else:
+            self.path = data_dir / "scheduler.lock"
         self._file: IO[str] | None = None
         self._connection: Connection | None = None
 
@@ -47,7 +53,9 @@ class StationLock:
         if self.held:
             return
         if self.engine.dialect.name == "postgresql":
-            connection = self.engine.connect()
+            # A connection of its own, outside the pool: closing it really ends the session
+            # (and its lock), and the pool never hands it to anyone else.
+            connection = create_engine(self.engine.url, poolclass=NullPool).connect()
             taken = connection.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": ADVISORY_KEY})
             if not taken.scalar():
                 connection.close()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import queue
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -170,105 +171,153 @@ class Journal:
     def item_ended(self, index: int, at: datetime) -> None:
         """Note that item `index` ended at `at`."""
 
+    def item_cut(self, index: int, at: datetime) -> None:
+        """Note that item `index` was cut by an interruption (and logged partial)."""
 
-@dataclass
+    def item_skipped(self, index: int) -> None:
+        """Note that item `index` was logged missed or failed without airing."""
+
+
 class OutputLine:
-    """One of a zone's outputs during a programme: live, or down and being reopened.
+    """One of a zone's outputs: live, or down and being reopened, fed by its own thread.
 
-    A failed output is closed and reopened in the background after `retry_s`, up to `retries`
-    times, so one dead Icecast server neither stops the sound card nor stalls the pacing.
+    The player hands chunks to a short queue and never waits on the output itself, so a
+    stalled sound card or Icecast server cannot hold back the zone's other outputs. An output
+    more than a second behind has stalled: it is dropped at once (`abort`), staff are told,
+    and it is reopened every `retry_s`, up to `retries` times in a row.
     """
 
-    output: Output
-    label: str
-    on_problem: ProblemReport
-    zone_name: str = ""
-    retries: int = 3
-    retry_s: float = 2.0
-    live: bool = False
-    broken: str = ""
-    failed_at: datetime | None = None
-    attempts: int = 0
-    closing: bool = False
-    _reopening: threading.Thread | None = field(default=None, repr=False)
+    QUEUE_CHUNKS = 10  # one second of audio
+
+    def __init__(
+        self,
+        output: Output,
+        label: str,
+        on_problem: ProblemReport,
+        *,
+        clock: Clock,
+        retries: int = 3,
+        retry_s: float = 2.0,
+    ) -> None:
+        self.output, self.label, self.on_problem, self.clock = output, label, on_problem, clock
+        self.retries, self.retry_s = retries, retry_s
+        self.live = False
+        self.broken = ""
+        self.failed_at: datetime | None = None
+        self.attempts = 0
+        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=self.QUEUE_CHUNKS)
+        self._state = threading.Lock()
+        self._wake = threading.Event()  # close() ends a wait between two reopen attempts
+        self._closing = False
+        self._thread = threading.Thread(target=self._run, name=f"output {output.name}", daemon=True)
 
     @property
     def name(self) -> str:
         return self.output.name
 
     def open(self) -> None:
-        """Open the output, or note it down (and retry) with the reason."""
+        """Open the output (or note it down, to be reopened) and start its writer thread."""
         try:
             self.output.open(self.label)
-        except OutputError as exc:
+            self.live, self.broken = True, ""
+        except (OutputError, OSError) as exc:
             self.fail(exc, None, opening=True)
-            return
-        self.live, self.broken = True, ""
+        self._thread.start()
 
     def write(self, chunk: bytes, now: datetime) -> None:
-        """Hand a chunk to the output if it is live; a failure takes it down for a while."""
+        """Hand a chunk to the output's thread; an output that stopped taking audio goes down."""
         if not self.live:
             return
         try:
-            self.output._write(chunk)
-        except OutputError as exc:
-            self.fail(exc, now)
+            self._queue.put_nowait(chunk)
+        except queue.Full:
+            self.fail(OutputError(f"{self.name} took no audio for a second (stalled)"), now)
 
     def confirm(self, now: datetime) -> bool:
         """Tell whether the output is still live (it may have died silently)."""
         if self.live:
             try:
                 self.output._check()
-            except OutputError as exc:
+            except (OutputError, OSError) as exc:
                 self.fail(exc, now)
         return self.live
 
-    def fail(self, exc: OutputError, now: datetime | None, *, opening: bool = False) -> None:
-        """Take the output down, tell staff, and start reopening it if retries are left."""
-        self.live, self.failed_at = False, now
-        what = "không mở được" if opening else "bị lỗi khi đang phát"
-        self.broken = f"Đầu ra {self.name} {what}: {exc}"
+    def fail(
+        self, exc: OutputError | OSError, now: datetime | None, *, opening: bool = False
+    ) -> None:
+        """Take the output down at once and tell staff; the writer thread reopens it."""
+        with self._state:
+            if not self.live and self.broken and not opening:
+                return  # already down
+            self.live, self.failed_at = False, now
+            what = "không mở được" if opening else "bị lỗi khi đang phát"
+            self.broken = f"Đầu ra {self.name} {what}: {exc}"
         log.error("output %s failed (%s): %s", self.name, self.label, exc)
         self.on_problem(AlertKind.OUTPUT, self.broken, f"output {self.name} failed: {exc}")
-        with contextlib.suppress(OutputError):
-            self.output.close()
-        if self.attempts < self.retries and (
-            self._reopening is None or not self._reopening.is_alive()
-        ):
-            self._reopening = threading.Thread(
-                target=self._reopen, name=f"reopen {self.name}", daemon=True
-            )
-            self._reopening.start()
+        self.output.abort()  # unblocks a write stuck in a full pipe
+        self._wake.set()
 
-    def _reopen(self) -> None:
-        """Try to open the output again every `retry_s`, until it opens or retries run out."""
-        while self.attempts < self.retries and not self.closing:
-            self.attempts += 1
-            threading.Event().wait(self.retry_s)
-            if self.closing:
+    def _run(self) -> None:
+        while True:
+            if self.live:
+                chunk = self._queue.get()
+                if chunk is None:
+                    return
+                if not self.live:
+                    continue  # dropped: the output went down meanwhile
+                try:
+                    self.output._write(chunk)
+                except (OutputError, OSError) as exc:
+                    self.fail(exc, self.clock.now())
+                continue
+            self._drain()
+            if self._closing or self.attempts >= self.retries:
+                if self._closing:
+                    return
+                self._wake.wait()  # no retries left: wait for close()
+                self._wake.clear()
+                continue
+            self._wake.wait(self.retry_s)
+            self._wake.clear()
+            if self._closing:
                 return
+            self.attempts += 1
             try:
                 # A new name each attempt: the file output must not overwrite what aired.
                 self.output.open(f"{self.label}.{self.attempts}")
-            except OutputError as exc:
+            except (OutputError, OSError) as exc:
                 log.error("output %s still down (attempt %d): %s", self.name, self.attempts, exc)
                 self.broken = f"Đầu ra {self.name} không mở được: {exc}"
                 continue
             log.info("output %s back after %d attempt(s)", self.name, self.attempts)
-            self.live, self.broken = True, ""
-            return
+            with self._state:
+                self.live, self.broken, self.attempts = True, "", 0
+
+    def _drain(self) -> None:
+        with contextlib.suppress(queue.Empty):
+            while True:
+                self._queue.get_nowait()
 
     def close(self) -> None:
-        """Close the output at the end of the programme (and stop reopening it)."""
-        self.closing = True
-        if self._reopening is not None:
-            self._reopening.join(timeout=self.retry_s + 5)
+        """Let the queued audio out, then close the output (and stop reopening it)."""
+        self._closing = True
+        if self.live and self._thread.is_alive():
+            try:
+                self._queue.put(None, timeout=2)
+            except queue.Full:
+                self.fail(OutputError(f"{self.name} stalled at the end"), self.clock.now())
+        self._wake.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=3)
+        if self._thread.is_alive():  # stuck in a write: drop the output, the thread follows
+            self.output.abort()
+            self._thread.join(timeout=3)
         if not self.live:
             return
         self.live = False
         try:
             self.output.close()
-        except OutputError as exc:
+        except (OutputError, OSError) as exc:
             log.error("output %s failed to close for %s: %s", self.name, self.label, exc)
 
 
@@ -331,6 +380,7 @@ def air(
     on_problem: ProblemReport,
     journal: Journal | None = None,
     interrupt: Interruption | None = None,
+    no_room_reason: str | None = None,
 ) -> Outcome:
     """Air the segments back to back from `anchor` on every line, and report each item.
 
@@ -358,18 +408,22 @@ def air(
     for position, segment in enumerate(segments):
         item = segment.item
         if segment.pcm is None:
+            if journal is not None:
+                journal.item_skipped(segment.index)
             each_line(item, AirStatus.FAILED, segment.error)
             on_problem(AlertKind.AUDIO, f"{program.zone_name}: {item.title}: {segment.error}",
                        f"unreadable audio {item.path} in {program.label}")  # fmt: skip
             continue
         duration = len(segment.pcm) / bytes_per_s
         if not fits(cursor, duration, program.end):
-            reason = "Hết thời lượng khung giờ trước khi đến lượt."
-            if late_s > LATE_S:
+            reason = no_room_reason or "Hết thời lượng khung giờ trước khi đến lượt."
+            if late_s > LATE_S and no_room_reason is None:
                 reason = (
                     f"Khung giờ bắt đầu muộn {late_s:.0f} giây; không còn đủ thời gian "
                     "trước khi hết giờ."
                 )
+            if journal is not None:
+                journal.item_skipped(segment.index)
             each_line(item, AirStatus.MISSED, reason)
             continue
         watch = {line.name: _LineWatch() for line in lines}
@@ -377,6 +431,8 @@ def air(
             clock.sleep_until(cursor + timedelta(seconds=offset / bytes_per_s))
             now = clock.now()
             if interrupt is not None and interrupt.requested:
+                if journal is not None and k > 0:
+                    journal.item_cut(segment.index, now)
                 for line in lines:
                     begun = watch[line.name].start
                     if begun is not None:
@@ -425,7 +481,10 @@ class _LineWatch:
         if self.start is None:
             return PlayResult(program, item, AirStatus.FAILED, line.name, reason=line.broken)
         if alive and self.whole:
-            line.output._after_item(item.title, self.start, end)
+            try:
+                line.output._after_item(item.title, self.start, end)
+            except OutputError as exc:  # the audio went out; only its timing sheet failed
+                log.error("output %s could not note %s: %s", line.name, item.title, exc)
             return PlayResult(program, item, AirStatus.PLAYED, line.name, self.start, end)
         stopped = end if alive else (line.failed_at or self.last_live or end)
         reason = line.broken or "Đầu ra bị gián đoạn giữa bản tin rồi nối lại."

@@ -1,26 +1,27 @@
 """The station's clockwork: plan ahead, air every slot on time, recover, interrupt for emergencies.
 
 The database is the truth: jobs live in a persistent APScheduler job store in the station's
-database and are reconciled from the stored plan at start-up and after every plan build, so a
-restart or a changed plan never leaves a stale job behind. One process runs the scheduler
-(`StationLock`); a second one is refused before it can air anything.
+database and are reconciled from the stored plan at start-up, after every plan build and every
+minute (another process, `loa plan build`, may have changed the plan). One process runs the
+scheduler (`StationLock`); a second one is refused before it can air anything.
 
-Each zone is a channel: one programme on air at a time, on all of the zone's outputs. An
-emergency takes the channel at the next 100 ms chunk; the slot it interrupted resumes after
-it or ends (LOA_EMERGENCY_THEN).
+Each zone is a channel (scheduler/channels.py): one programme on air at a time, on all of the
+zone's outputs. An emergency takes the channel at the next 100 ms chunk; the slot it
+interrupted resumes after it or ends (LOA_EMERGENCY_THEN).
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import logging
-import queue
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -47,11 +48,12 @@ from playlists.models import (
 from playlists.planner import PlanningRules
 from playlists.plans import build_and_store, slot_occurrence
 from playlists.settings import Settings
-from scheduler import amplifier, asrun, jobs
+from scheduler import amplifier, jobs
+from scheduler.channels import INTERRUPTED_BY_EMERGENCY, Channel, Queued
 from scheduler.clock import Clock, SystemClock
 from scheduler.journal import FileJournal, Unfinished, unfinished
-from scheduler.lock import StationLock
-from scheduler.outputs.base import CHUNK_S, SAMPLE_RATE, Output, silence
+from scheduler.lock import StationBusy, StationLock
+from scheduler.outputs.base import SAMPLE_RATE, Output
 from scheduler.outputs.device import DeviceOutput, has_sound_card
 from scheduler.outputs.filesink import FileSink
 from scheduler.outputs.icecast import IcecastOutput
@@ -67,6 +69,7 @@ from scheduler.playout import (
     preroll,
 )
 from scheduler.programs import load_slot_programs, slug, upcoming_slots
+from scheduler.recorder import Recorder
 
 log = logging.getLogger(__name__)
 
@@ -74,8 +77,8 @@ AIR_JOB_PREFIX = "air:"
 AMP_JOB_PREFIX = "amp:"
 STORE = "station"  # the persistent job store; housekeeping jobs stay in memory
 
-# Outputs open this long before a programme: starting ffmpeg and connecting to Icecast take
-# a moment, and the start instant must not wait for them.
+# Outputs open this long before a programme: starting ffmpeg takes a moment, and the start
+# instant must not wait for it.
 OPEN_AHEAD_S = 3.0
 # How often the emergency watcher looks for new requests (the CLI writes them to the database).
 EMERGENCY_POLL_S = 0.25
@@ -85,33 +88,14 @@ KEPT_RETRIES = 1_000_000
 OutputFactory = Callable[[int | None, str], list[Output]]
 """Make a zone's outputs, given its id and name."""
 
-INTERRUPTED_BY_EMERGENCY = "Ngắt giữa chừng để phát tin khẩn cấp."
 STOPPED_AFTER_EMERGENCY = "Khung giờ dừng sau tin khẩn cấp (LOA_EMERGENCY_THEN=stop)."
 STOPPED_BY_SHUTDOWN = "Phần mềm được tắt trong khi đang phát."
+NO_ROOM_AFTER_EMERGENCY = "Sau tin khẩn cấp, khung giờ không còn đủ thời gian cho bản tin này."
 
 
-@dataclass
-class Channel:
-    """One zone's air: its outputs, the programme on it, and emergencies waiting to take it.
-
-    Outputs that must not go quiet (a sound card, an Icecast mount that loudspeakers pull) stay
-    open for the station's whole run and get silence between programmes, so a programme never
-    waits for them to open and listeners never lose the stream. The file output opens a new
-    file per programme.
-    """
-
-    zone_id: int | None
-    zone_name: str
-    kept: list[OutputLine] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    idle: threading.Event = field(default_factory=threading.Event)
-    # Held while a chunk is written to the kept outputs, so silence and programme never mix.
-    writing: threading.Lock = field(default_factory=threading.Lock)
-    interruption: Interruption | None = None
-    waiting: list[tuple[int, Program, list[Segment]]] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        self.idle.set()
+def station_key(db_url: str) -> str:
+    """Name a station in the job store without writing its database URL (and password)."""
+    return hashlib.sha256(db_url.encode()).hexdigest()[:16]
 
 
 class Station:
@@ -130,7 +114,7 @@ class Station:
         self.clock = clock or SystemClock()
         self.output_factory = output_factory or self.default_outputs
         engine = session_factory.kw["bind"]
-        self.key = settings.db_url
+        self.key = station_key(settings.db_url)
         self.lock = StationLock(engine, settings.data_dir)
         self.scheduler = BackgroundScheduler(
             timezone=settings.zone,
@@ -141,16 +125,17 @@ class Station:
             executors={"default": ThreadPoolExecutor(16)},
             job_defaults={"coalesce": True, "max_instances": 1},
         )
+        self.recorder = Recorder(session_factory, settings.data_dir / "asrun-spool.jsonl")
         self._channels: dict[int | None, Channel] = {}
         self._channels_lock = threading.Lock()
         self._aired: set[tuple[date, int, AirSource, datetime]] = set()
         self._aired_lock = threading.Lock()
+        self._reconciling = threading.Lock()
+        self._fired: set[str] = set()  # ids of the slot and amplifier jobs that have run
         self._stopping = threading.Event()
         self._wake_emergencies = threading.Event()
         self._watcher: threading.Thread | None = None
-        self._airing: list[threading.Thread] = []
-        self._asrun: queue.Queue[PlayResult | None] = queue.Queue()
-        threading.Thread(target=self._write_asrun, name="as-run writer", daemon=True).start()
+        self._airing: set[threading.Thread] = set()
 
     # --- life cycle -----------------------------------------------------------------------
 
@@ -171,9 +156,16 @@ class Station:
             replace_existing=True,
             misfire_grace_time=3600,
         )
-        self.open_zones()
+        # Another process (`loa plan build`, an approval from the CLI) may change the plan.
+        self.scheduler.add_job(
+            self.reconcile, IntervalTrigger(minutes=1), id="reconcile", replace_existing=True
+        )
+        self.recorder.replay_spool()
         self.recover()
+        with session_scope(self.sessions) as session:
+            emergencies.resume_interrupted(session, now=self.clock.now())
         self.catch_up()
+        self.open_zones()
         self.scheduler.resume()
         self._watcher = threading.Thread(
             target=self._watch_emergencies, name="emergency watcher", daemon=True
@@ -202,23 +194,26 @@ class Station:
             channels = list(self._channels.values())
         for channel in channels:
             with channel.lock:
+                channel.waiting.clear()  # their requests stay "airing": the next start re-airs
                 if channel.interruption is not None:
                     channel.interruption.reason = STOPPED_BY_SHUTDOWN
                     channel.interruption.request()
-                    channel.waiting.clear()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=True)
         for thread in list(self._airing):
-            thread.join(timeout=30)
+            thread.join()
         if self._watcher is not None:
             self._watcher.join(timeout=5)
-        for channel in channels + [c for c in self._channels.values() if c not in channels]:
+        for channel in channels:
             with channel.writing:
                 for line in channel.kept:
                     line.close()
                 channel.kept.clear()
-        self.flush_asrun()
+        with self._channels_lock:
+            self._channels.clear()
+        self.recorder.flush()
         jobs.unregister(self.key)
+        # Last: nothing of ours is on air any more, another process may take the station.
         self.lock.release()
 
     def catch_up(self) -> None:
@@ -229,10 +224,16 @@ class Station:
             has_today = session.get(DayPlan, local.date()) is not None
             tomorrow = local.date() + timedelta(days=1)
             has_tomorrow = session.get(DayPlan, tomorrow) is not None
-        if not has_today:
-            self.build_plan(local.date(), reconcile=False)
-        if local.time() >= self.settings.plan_build_time and not has_tomorrow:
-            self.build_plan(tomorrow, reconcile=False)
+        try:
+            if not has_today:
+                self.build_plan(local.date(), reconcile=False)
+            if local.time() >= self.settings.plan_build_time and not has_tomorrow:
+                self.build_plan(tomorrow, reconcile=False)
+        except Exception:
+            # The station still starts: stored plans air, and emergencies work.
+            log.exception("plan build at start-up failed")
+            self._alert(AlertKind.SCHEDULER, "Không lập được lịch phát khi khởi động.",
+                        "plan build at start-up failed")  # fmt: skip
         self.log_passed_slots()
         self.reconcile()
 
@@ -270,51 +271,55 @@ class Station:
         """Make the slot and amplifier jobs match the stored plan for the next two days."""
         if not self.scheduler.running:
             return
+        with self._reconciling:
+            self._reconcile()
+
+    def _reconcile(self) -> None:
         now = self.clock.now()
         grace = timedelta(seconds=self.settings.misfire_grace_s)
         lead = timedelta(seconds=self.settings.prepare_lead_s)
+        amp_lead = timedelta(seconds=self.settings.amp_lead_s)
+        amp_hold = timedelta(seconds=self.settings.amp_hold_s)
         with session_scope(self.sessions) as session:
-            upcoming = upcoming_slots(
-                session=session, since=now - grace, until=now + timedelta(days=2)
+            # From a day back: a slot on air now still needs its amplifiers switched off.
+            since, until = now - timedelta(days=1), now + timedelta(days=2)
+            spans = self._slot_spans(
+                session, upcoming_slots(session=session, since=since, until=until)
             )
-            ends = {
-                (day, slot_id): end
-                for day, slot_id, _start, end in self._slot_spans(session, upcoming)
-            }
-        wanted: dict[str, tuple[Callable[..., None], datetime, list[object]]] = {}
-        for day, slot_id, start in upcoming:
+        wanted: dict[str, tuple[Callable[..., None], datetime, list[object], int | None]] = {}
+        amp_grace = int((amp_lead + grace).total_seconds())
+        for day, slot_id, start, end in spans:
             tag = f"{day.isoformat()}:{slot_id}"
-            # Fired `prepare_lead_s` early: the programme is loaded and assembled into ready
-            # audio in that time, then the player waits for the exact instant.
-            wanted[AIR_JOB_PREFIX + tag] = (
-                jobs.air_slot, max(start - lead, now), [self.key, day.isoformat(), slot_id]
-            )  # fmt: skip
-            if self.settings.amp_on_command:
-                on_at = start - timedelta(seconds=self.settings.amp_lead_s)
-                wanted[f"{AMP_JOB_PREFIX}on:{tag}"] = (
-                    jobs.amplifier, max(on_at, now), [self.key, "on", day.isoformat(), slot_id]
-                )  # fmt: skip
-            if self.settings.amp_off_command:
-                off_at = ends[(day, slot_id)] + timedelta(seconds=self.settings.amp_hold_s)
+            args: list[object] = [self.key, day.isoformat(), slot_id]
+            if start > now - grace:
+                # Fired `prepare_lead_s` early: the programme is loaded and assembled into
+                # ready audio, then the player waits for the instant. However late the job
+                # runs (the machine slept), air_slot decides: air what fits, or log it missed.
+                wanted[AIR_JOB_PREFIX + tag] = (jobs.air_slot, max(start - lead, now), args, None)
+                if self.settings.amp_on_command:
+                    wanted[f"{AMP_JOB_PREFIX}on:{tag}"] = (
+                        jobs.amplifier, max(start - amp_lead, now),
+                        [self.key, "on", day.isoformat(), slot_id], amp_grace,
+                    )  # fmt: skip
+            if self.settings.amp_off_command and end + amp_hold > now:
                 wanted[f"{AMP_JOB_PREFIX}off:{tag}"] = (
-                    jobs.amplifier, off_at, [self.key, "off", day.isoformat(), slot_id]
+                    jobs.amplifier, end + amp_hold,
+                    [self.key, "off", day.isoformat(), slot_id], amp_grace,
                 )  # fmt: skip
         for job in self.scheduler.get_jobs(jobstore=STORE):
             if job.id.startswith((AIR_JOB_PREFIX, AMP_JOB_PREFIX)) and job.id not in wanted:
-                self.scheduler.remove_job(job.id, jobstore=STORE)
-        grace_s = int(self.settings.prepare_lead_s + self.settings.misfire_grace_s)
-        for job_id, (func, run_at, args) in wanted.items():
+                with contextlib.suppress(JobLookupError):  # it may have just run
+                    self.scheduler.remove_job(job.id, jobstore=STORE)
+        for job_id, (func, run_at, job_args, misfire_grace) in wanted.items():
+            if job_id in self._fired:
+                continue  # it ran in this process: never again, even if now looks "due"
+            existing = self.scheduler.get_job(job_id, jobstore=STORE)
+            if existing is not None and existing.next_run_time == run_at:
+                continue
             self.scheduler.add_job(
-                func,
-                DateTrigger(run_date=run_at),
-                args=args,
-                id=job_id,
-                jobstore=STORE,
-                replace_existing=True,
-                # A job that fires late still runs within the slot's grace; air_slot itself
-                # decides what still fits, and logs the rest missed.
-                misfire_grace_time=grace_s,
-            )
+                func, DateTrigger(run_date=run_at), args=job_args, id=job_id, jobstore=STORE,
+                replace_existing=True, misfire_grace_time=misfire_grace,
+            )  # fmt: skip
 
     def _slot_spans(
         self, session: Session, upcoming: Sequence[tuple[date, int, datetime]]
@@ -354,6 +359,40 @@ class Station:
     def _output_names(self, program: Program) -> list[str]:
         return [o.name for o in self.output_factory(program.zone_id, program.zone_name)]
 
+    def _channel(self, zone_id: int | None, zone_name: str) -> Channel:
+        """Return the zone's channel, opening its kept outputs the first time."""
+        with self._channels_lock:
+            channel = self._channels.get(zone_id)
+            new = channel is None
+            if channel is None:
+                channel = self._channels[zone_id] = Channel(zone_id, zone_name)
+        if not new:
+            channel.ready.wait()
+            return channel
+        label = f"loa-phuong_{slug(zone_name)}"
+        for output in self.output_factory(zone_id, zone_name):
+            if output.keepalive:
+                line = OutputLine(
+                    output, label, self._problem_reporter(zone_name), clock=self.clock,
+                    retries=KEPT_RETRIES, retry_s=self.settings.output_retry_s,
+                )  # fmt: skip
+                line.open()
+                channel.kept.append(line)
+        channel.ready.set()
+        if channel.kept:
+            threading.Thread(
+                target=channel.feed_silence, args=(self.clock, self._stopping),
+                name=f"silence {zone_name}", daemon=True,
+            ).start()  # fmt: skip
+        return channel
+
+    def open_zones(self) -> None:
+        """Open every zone's kept outputs (Icecast mounts appear, sound cards warm up)."""
+        with session_scope(self.sessions) as session:
+            zones = [(z.id, z.name) for z in session.scalars(select(Zone))]
+        for zone_id, zone_name in zones:
+            self._channel(zone_id, zone_name)
+
     # --- airing a slot --------------------------------------------------------------------
 
     def air_slot(
@@ -364,6 +403,8 @@ class Station:
         start: datetime | None = None,
     ) -> list[PlayResult]:
         """Air one slot on every zone it serves, in parallel, and log every item."""
+        if source == AirSource.SCHEDULE:
+            self._fired.add(f"{AIR_JOB_PREFIX}{day.isoformat()}:{slot_id}")
         with session_scope(self.sessions) as session:
             programs = load_slot_programs(
                 session=session,
@@ -378,28 +419,39 @@ class Station:
                 return []
         late_s = (self.clock.now() - programs[0].start).total_seconds()
         if source == AirSource.SCHEDULE and late_s > self.settings.misfire_grace_s:
-            return self._log_missed(
+            results = self._log_missed(
                 programs,
                 f"Lỡ giờ phát: phần mềm chỉ đến được khung giờ sau {late_s:.0f} giây, quá thời "
                 f"gian cho phép {self.settings.misfire_grace_s} giây.",
             )
+            self.recorder.flush()
+            return results
         return self._air_in_parallel(programs)
 
     def _air_in_parallel(self, programs: Sequence[Program]) -> list[PlayResult]:
         results: list[PlayResult] = []
         decoded: dict[Path, bytes] = {}
         threads = [
-            threading.Thread(target=self._air_program, args=(p, results, decoded), name=p.label)
-            for p in programs
+            self._thread(self._air_program, p, results, decoded, name=p.label) for p in programs
         ]
-        self._airing.extend(threads)
-        for thread in threads:
-            thread.start()
         for thread in threads:
             thread.join()
-            self._airing.remove(thread)
-        self.flush_asrun()
+        self.recorder.flush()
         return results
+
+    def _thread(self, target: Callable[..., object], *args: object, name: str) -> threading.Thread:
+        """Start a thread the station waits for when it stops."""
+
+        def run() -> None:
+            try:
+                target(*args)
+            finally:
+                self._airing.discard(threading.current_thread())
+
+        thread = threading.Thread(target=run, name=name, daemon=True)
+        self._airing.add(thread)
+        thread.start()
+        return thread
 
     def _already_aired(
         self, session: Session, day: date, slot_id: int, source: AirSource, program: Program
@@ -465,89 +517,40 @@ class Station:
         program: Program,
         results: list[PlayResult],
         decoded: dict[Path, bytes] | None = None,
+        no_room_reason: str | None = None,
     ) -> None:
         try:
             segments = assemble(program, sample_rate=SAMPLE_RATE, decoded=decoded)
-            results.extend(self._on_air(program, segments))
+            results.extend(self._on_air(program, segments, no_room_reason=no_room_reason))
         except Exception:
             log.exception("programme %s failed", program.label)
             self._alert(AlertKind.SCHEDULER, f"Lỗi khi phát {program.label}.",
                         f"programme {program.label} failed", program.zone_name)  # fmt: skip
 
-    def _channel(self, zone_id: int | None, zone_name: str) -> Channel:
-        """Return the zone's channel, opening its kept outputs the first time."""
-        with self._channels_lock:
-            channel = self._channels.get(zone_id)
-            if channel is not None:
-                return channel
-            channel = Channel(zone_id, zone_name)
-            self._channels[zone_id] = channel
-        label = f"loa-phuong_{slug(zone_name)}"
-        for output in self.output_factory(zone_id, zone_name):
-            if output.keepalive:
-                line = OutputLine(
-                    output, label, self._problem_reporter(zone_name), zone_name=zone_name,
-                    retries=KEPT_RETRIES, retry_s=self.settings.output_retry_s,
-                )  # fmt: skip
-                line.open()
-                channel.kept.append(line)
-        if channel.kept:
-            threading.Thread(
-                target=self._feed_silence, args=(channel,), name=f"silence {zone_name}",
-                daemon=True,
-            ).start()  # fmt: skip
-        return channel
-
-    def _feed_silence(self, channel: Channel) -> None:
-        """Keep the zone's kept outputs fed with silence, in real time, while nothing airs."""
-        rate = channel.kept[0].output.sample_rate
-        chunk = silence(CHUNK_S, rate)
-        begin, count = self.clock.now(), 0
-        while not self._stopping.is_set():
-            count += 1
-            self.clock.sleep_until(begin + timedelta(seconds=count * CHUNK_S))
-            with channel.writing:
-                if not channel.idle.is_set():
-                    # A programme has the outputs; pace afresh when they come back.
-                    begin, count = self.clock.now(), 0
-                    continue
-                now = self.clock.now()
-                for line in channel.kept:
-                    line.write(chunk, now)
-
-    def open_zones(self) -> None:
-        """Open every zone's kept outputs (Icecast mounts appear, sound cards warm up)."""
-        with session_scope(self.sessions) as session:
-            zones = [(z.id, z.name) for z in session.scalars(select(Zone))]
-        for zone_id, zone_name in zones:
-            self._channel(zone_id, zone_name)
-
     def _on_air(
-        self, program: Program, segments: list[Segment], emergency_id: int | None = None
+        self,
+        program: Program,
+        segments: list[Segment],
+        *,
+        no_room_reason: str | None = None,
     ) -> list[PlayResult]:
         """Take the zone's channel, open its outputs ahead, air the programme, hand over."""
         # Outputs open a little ahead; until then the zone stays free for an emergency.
         if not self._wait_until(program.start - timedelta(seconds=OPEN_AHEAD_S)):
             return []
         channel = self._channel(program.zone_id, program.zone_name)
-        # One programme per zone at a time: a programme waits for the one before it to finish.
-        while True:
-            with channel.lock:
-                if channel.idle.is_set():
-                    channel.idle.clear()
-                    channel.interruption = Interruption(INTERRUPTED_BY_EMERGENCY)
-                    break
-            channel.idle.wait(timeout=0.5)
-            if self._stopping.is_set():
-                return []
-        with channel.writing:
-            pass  # the silence feeder has finished its chunk and now leaves the outputs to us
+        if not channel.claim(source=program.source, stopping=self._stopping):
+            return []
         try:
-            return self._hold_channel(channel, program, segments, emergency_id)
+            if self._stopping.is_set():  # the station stopped as we took the zone
+                return []
+            return self._hold_channel(channel, program, segments, None, no_room_reason)
         finally:
-            with channel.lock:
-                channel.interruption = None
-                channel.idle.set()
+            self._release(channel)
+
+    def _release(self, channel: Channel) -> None:
+        if channel.release():
+            self._thread(self._run_emergencies, channel, name=f"emergency {channel.zone_name}")
 
     def _hold_channel(
         self,
@@ -555,13 +558,14 @@ class Station:
         program: Program,
         segments: list[Segment],
         emergency_id: int | None,
+        no_room_reason: str | None = None,
     ) -> list[PlayResult]:
         own = [
             OutputLine(
                 output,
                 program.label,
                 self._problem_reporter(program.zone_name),
-                zone_name=program.zone_name,
+                clock=self.clock,
                 retries=self.settings.output_retries,
                 retry_s=self.settings.output_retry_s,
             )
@@ -583,62 +587,66 @@ class Station:
                 outcome = air(
                     program, pending, lines=lines, clock=self.clock, anchor=anchor,
                     report=self._record, on_problem=self._problem_reporter(program.zone_name),
-                    journal=journal, interrupt=interruption,
+                    journal=journal, interrupt=interruption, no_room_reason=no_room_reason,
                 )  # fmt: skip
                 results.extend(outcome.results)
+                if emergency_id is not None:
+                    self._emergency_aired(emergency_id, anchor, outcome.results)
                 if not outcome.interrupted:
-                    if emergency_id is not None:
-                        self._emergency_aired(emergency_id, anchor)
                     break
-                if outcome.cut:
-                    journal.item_cut(outcome.remaining[0].index, self.clock.now())
                 rest = outcome.remaining[1:] if outcome.cut else outcome.remaining
-                if interruption.reason == STOPPED_BY_SHUTDOWN:
+                if self._stopping.is_set():
                     self._log_rest(program, rest, lines, STOPPED_BY_SHUTDOWN)
                     break
                 self._air_waiting(channel, lines)
+                if self._stopping.is_set():
+                    self._log_rest(program, rest, lines, STOPPED_BY_SHUTDOWN)
+                    break
                 if self.settings.emergency_then == "stop":
                     self._log_rest(program, rest, lines, STOPPED_AFTER_EMERGENCY)
                     break
                 # Resume: the interrupted item airs again from its start, then the rest, as
                 # far as the slot's end allows (what no longer fits is logged missed).
                 pending, anchor = outcome.remaining, self.clock.now()
+                no_room_reason = NO_ROOM_AFTER_EMERGENCY
             # Emergencies that came as the programme ended air on the outputs still open.
-            self._air_waiting(channel, lines, last=True)
+            self._air_waiting(channel, lines)
         finally:
             for line in own:
                 line.close()
             journal.close()
         return results
 
-    def _air_waiting(
-        self, channel: Channel, lines: Sequence[OutputLine], *, last: bool = False
-    ) -> None:
-        """Air the emergencies waiting for this channel on its open outputs.
-
-        With `last`, the channel then stops taking emergencies into its queue: one that comes
-        later waits for the outputs to close and takes the zone itself.
-        """
-        while True:
+    def _air_waiting(self, channel: Channel, lines: Sequence[OutputLine]) -> None:
+        """Air the emergencies waiting for this channel, on its open outputs."""
+        while not self._stopping.is_set():
+            queued = channel.next_waiting()
+            if queued is None:
+                break
             with channel.lock:
-                if not channel.waiting:
-                    channel.interruption = None if last else Interruption(INTERRUPTED_BY_EMERGENCY)
-                    return
-                emergency_id, program, segments = channel.waiting.pop(0)
+                source, channel.source = channel.source, AirSource.EMERGENCY
             started = self.clock.now()
-            air(
-                program, segments, lines=lines, clock=self.clock, anchor=started,
-                report=self._record, on_problem=self._problem_reporter(program.zone_name),
+            outcome = air(
+                queued.program, queued.segments, lines=lines, clock=self.clock, anchor=started,
+                report=self._record, on_problem=self._problem_reporter(queued.program.zone_name),
             )  # fmt: skip
-            self._emergency_aired(emergency_id, started)
+            self._emergency_aired(queued.emergency_id, started, outcome.results)
+            with channel.lock:
+                channel.source = source
+        with channel.lock:
+            channel.interruption = Interruption(INTERRUPTED_BY_EMERGENCY)
 
     def _log_rest(
         self, program: Program, rest: Sequence[Segment], lines: Sequence[OutputLine], reason: str
     ) -> None:
         for segment in rest:
+            status, why = (
+                (AirStatus.FAILED, segment.error)
+                if segment.pcm is None
+                else (AirStatus.MISSED, reason)
+            )
             for line in lines:
-                self._record(PlayResult(program, segment.item, AirStatus.MISSED, line.name,
-                                        reason=reason))  # fmt: skip
+                self._record(PlayResult(program, segment.item, status, line.name, reason=why))
 
     def _wait_until(self, instant: datetime) -> bool:
         """Sleep until `instant` unless the station stops first; tell whether to go on."""
@@ -654,32 +662,26 @@ class Station:
     def recover(self) -> None:
         """Log what a crashed run left on air, and resume slots still inside their time."""
         for found in unfinished(self.settings.onair_dir):
-            try:
-                self._recover_one(found)
-            finally:
-                found.path.unlink(missing_ok=True)
+            self._recover_one(found)
+            # Only once its rows are written: dying here leaves the journal for next time.
+            self.recorder.flush()
+            found.path.unlink(missing_ok=True)
 
     def _recover_one(self, found: Unfinished) -> None:
         program, now = found.program, self.clock.now()
         names = found.outputs or self._output_names(program)
         log.warning("recovering %s: the process stopped while it was on air", program.label)
+        self._log_unwritten(found, names)
         if found.on_air is not None and found.on_air_since is not None:
             item = program.items[found.on_air]
-            until = found.last_seen or found.on_air_since
-            aired = (until - found.on_air_since).total_seconds()
-            for name in names:
-                self._record(PlayResult(
-                    program, item, AirStatus.PARTIAL, name, found.on_air_since, until,
-                    f"Phần mềm dừng đột ngột khi đang phát; đã phát khoảng {aired:.0f} giây.",
-                ))  # fmt: skip
             self._alert(AlertKind.SCHEDULER,
                         f"{program.zone_name}: phần mềm dừng đột ngột khi đang phát {item.title}.",
                         f"crash while airing {program.label}", program.zone_name)  # fmt: skip
-        rest = found.not_finished
         if program.slot_id is not None and program.source != AirSource.EMERGENCY:
             slot_day = program.start.astimezone(self.settings.zone).date()
             with self._aired_lock:  # the re-made slot job must not air it a second time
                 self._aired.add((slot_day, program.slot_id, program.source, program.start))
+        rest = found.not_finished
         if not rest:
             return
         if program.source != AirSource.EMERGENCY and now < program.end:
@@ -689,11 +691,9 @@ class Station:
                 items=tuple(program.items[i] for i in rest), source=program.source,
                 label=f"{program.label}_tiep",
             )  # fmt: skip
-            thread = threading.Thread(
-                target=self._air_program, args=(resumed, []), name=resumed.label, daemon=True
-            )
-            self._airing.append(thread)
-            thread.start()
+            self._thread(self._air_program, resumed, [], None,
+                         "Sau khi khởi động lại, khung giờ không còn đủ thời gian.",
+                         name=resumed.label)  # fmt: skip
             return
         reason = "Phần mềm dừng đột ngột; khi chạy lại thì khung giờ đã hết."
         for index in rest:
@@ -703,20 +703,51 @@ class Station:
                 self._record(PlayResult(program, program.items[index], AirStatus.MISSED, name,
                                         reason=reason))  # fmt: skip
 
+    def _log_unwritten(self, found: Unfinished, names: list[str]) -> None:
+        """Write the rows of aired items that died with the process before reaching the log."""
+        program = found.program
+        with session_scope(self.sessions) as session:
+            logged = {
+                (row.output, row.rendering_sha256, row.actual_start)
+                for row in session.scalars(
+                    select(AirLog).where(
+                        AirLog.actual_start >= min(found.started.values(), default=program.start)
+                    )
+                )
+            }
+        crash = "Phần mềm dừng đột ngột khi đang phát; đã phát khoảng {:.0f} giây."
+        for index, start in found.started.items():
+            item = program.items[index]
+            if index in found.ended:
+                status, end, reason = AirStatus.PLAYED, found.ended[index], ""
+            elif index in found.cut:
+                status, end, reason = AirStatus.PARTIAL, found.cut[index], INTERRUPTED_BY_EMERGENCY
+            elif index == found.on_air:
+                end = found.last_seen or start
+                status, reason = AirStatus.PARTIAL, crash.format((end - start).total_seconds())
+            else:
+                continue
+            for name in names:
+                if (name, item.rendering_sha256, start) not in logged:
+                    self._record(PlayResult(program, item, status, name, start, end, reason))
+
     # --- amplifiers -----------------------------------------------------------------------
 
     def switch_amplifiers(self, action: str, day: date, slot_id: int) -> None:
         """Run the amplifier power command for each zone of a slot, and log what it did."""
+        self._fired.add(f"{AMP_JOB_PREFIX}{action}:{day.isoformat()}:{slot_id}")
         template = self.settings.amp_on_command if action == "on" else self.settings.amp_off_command
         if not template:
             return
         with session_scope(self.sessions) as session:
             slot = session.get(Slot, slot_id)
-            zones = [z.name for z in slot.zones] if slot is not None else []
-            if action == "off" and self._another_slot_soon(session):
-                log.info("amplifiers kept on after slot %s: another slot starts soon", slot_id)
-                return
-        for zone in zones:
+            zones = {z.id: z.name for z in slot.zones} if slot is not None else {}
+            if action == "off":
+                busy = self._zones_needed_soon(session, set(zones))
+                for zone_id in busy:
+                    log.info("amplifiers of %s kept on: another slot starts soon", zones[zone_id])
+                zones = {z: name for z, name in zones.items() if z not in busy}
+        for zone in zones.values():
             done = amplifier.switch(template, zone=zone)
             if done.ok:
                 log.info("amplifiers %s for %s (slot %s on %s): %s",
@@ -728,10 +759,16 @@ class Station:
                             f"{zone}: không {word} được bộ khuếch đại ({done.detail}).",
                             f"amplifier {action} failed: {done.detail}", zone)  # fmt: skip
 
-    def _another_slot_soon(self, session: Session) -> bool:
+    def _zones_needed_soon(self, session: Session, zone_ids: set[int]) -> set[int]:
+        """Return the zones among `zone_ids` that another slot needs within the amplifier lead."""
         now = self.clock.now()
         soon = now + timedelta(seconds=self.settings.amp_lead_s + self.settings.amp_hold_s)
-        return bool(upcoming_slots(session=session, since=now, until=soon))
+        needed: set[int] = set()
+        for _day, slot_id, _start in upcoming_slots(session=session, since=now, until=soon):
+            slot = session.get(Slot, slot_id)
+            if slot is not None:
+                needed |= {z.id for z in slot.zones} & zone_ids
+        return needed
 
     # --- emergencies ----------------------------------------------------------------------
 
@@ -750,6 +787,8 @@ class Station:
 
     def air_due_emergencies(self) -> list[threading.Thread]:
         """Claim due emergency requests and put each on its zones' air at once."""
+        if self._stopping.is_set():
+            return []
         now = self.clock.now()
         with session_scope(self.sessions) as session:
             due = emergencies.claim_due(session, now=now)
@@ -763,30 +802,38 @@ class Station:
     def air_emergency_alone(
         self, emergency_id: int, progress: Callable[[Emergency], None] | None = None
     ) -> Emergency | None:
-        """Air one emergency with its repeats where no station runs (`loa emergency`).
+        """Air one emergency and its repeats where no station runs (`loa emergency`).
 
-        Takes the station lock for the whole time, so a station started meanwhile waits.
+        The station lock is held only while airing: a station started between two repeats
+        takes the request over (StationBusy is raised then).
         """
-        self.lock.acquire()
-        try:
-            while not self._stopping.is_set():
-                for thread in self.air_due_emergencies():
+        while not self._stopping.is_set():
+            self.lock.acquire()
+            try:
+                threads = self.air_due_emergencies()
+                for thread in threads:
                     thread.join()
-                self.flush_asrun()
-                with session_scope(self.sessions) as session:
-                    emergency = session.get(Emergency, emergency_id)
-                    if emergency is None:
-                        return None
-                    if progress is not None:
-                        progress(emergency)
-                    if emergency.next_at is None and emergency.status != EmergencyStatus.PENDING:
-                        return emergency
-                    next_at = emergency.next_at
-                if next_at is not None:
-                    self._wait_until(next_at)
-            return None
-        finally:
-            self.lock.release()
+                self.recorder.flush()
+            finally:
+                with self._channels_lock:
+                    channels = list(self._channels.values())
+                    self._channels.clear()
+                for channel in channels:
+                    for line in channel.kept:
+                        line.close()
+                self.lock.release()
+            with session_scope(self.sessions) as session:
+                emergency = session.get(Emergency, emergency_id)
+                if emergency is None:
+                    return None
+                if progress is not None:
+                    progress(emergency)
+                if emergency.next_at is None and emergency.status != EmergencyStatus.PENDING:
+                    return emergency
+                next_at = emergency.next_at
+            if next_at is not None:
+                self._wait_until(next_at)
+        return None
 
     def _take_air(self, emergency: Emergency, zones: dict[int, str]) -> list[threading.Thread]:
         path = self.settings.media_dir / emergency.audio_file
@@ -797,84 +844,84 @@ class Station:
             duration_s=emergency.duration_s, scheduled_start=now,
         )  # fmt: skip
         threads = []
+        decoded: dict[Path, bytes] = {}
         first = True
         for zone_id, zone_name in sorted(zones.items(), key=lambda z: z[1]):
             program = Program(
                 zone_id=zone_id, zone_name=zone_name, slot_id=None, slot_name="Khẩn cấp",
-                start=now, end=now + timedelta(seconds=emergency.duration_s + 60),
+                start=now, end=now + timedelta(seconds=emergency.duration_s + 3600),
                 items=(item,), source=AirSource.EMERGENCY,
                 label=f"{now.astimezone(self.settings.zone):%Y-%m-%d/%H%M%S}_{slug(zone_name)}"
                 f"_khan-cap-{emergency.id}",
             )  # fmt: skip
-            segments = assemble(program, sample_rate=SAMPLE_RATE)
+            segments = assemble(program, sample_rate=SAMPLE_RATE, decoded=decoded)
             # Only the first zone counts the airing, so repeats are scheduled once.
-            counted = emergency.id if first else None
+            queued = Queued(emergency.id if first else 0, program, segments)
             first = False
             channel = self._channel(zone_id, zone_name)
-            with channel.lock:
-                if not channel.idle.is_set() and channel.interruption is not None:
-                    channel.waiting.append((counted or 0, program, segments))
-                    channel.interruption.request()
-                    log.warning("emergency %s interrupts %s", emergency.id, zone_name)
-                    continue
-            thread = threading.Thread(
-                target=self._on_air, args=(program, segments, counted),
-                name=program.label, daemon=True,
-            )  # fmt: skip
-            self._airing.append(thread)
-            thread.start()
-            threads.append(thread)
+            if channel.enqueue(queued):
+                threads.append(
+                    self._thread(self._run_emergencies, channel, name=f"emergency {zone_name}")
+                )
+            else:
+                log.warning("emergency %s interrupts %s", emergency.id, zone_name)
         return threads
 
-    def _emergency_aired(self, emergency_id: int, started: datetime) -> None:
+    def _run_emergencies(self, channel: Channel) -> None:
+        """Take the zone and air the emergencies waiting for it, one after the other."""
+        claimed = channel.claim(source=AirSource.EMERGENCY, stopping=self._stopping)
+        with channel.lock:
+            channel.runner = False
+        if not claimed:
+            return
+        try:
+            while not self._stopping.is_set():
+                queued = channel.next_waiting()
+                if queued is None:
+                    break
+                self._hold_channel(channel, queued.program, queued.segments, queued.emergency_id)
+        finally:
+            self._release(channel)
+
+    def _emergency_aired(
+        self, emergency_id: int, started: datetime, results: Sequence[PlayResult]
+    ) -> None:
+        """Count an airing (only one that went out), or record why it could not air."""
         if not emergency_id:
             return
-        with session_scope(self.sessions) as session:
-            emergencies.mark_aired(session, emergency_id, started=started)
+        went_out = any(r.status in (AirStatus.PLAYED, AirStatus.PARTIAL) for r in results)
+        reason = "; ".join(sorted({r.reason for r in results if r.reason})) or "không phát được"
+
+        def count(session: Session) -> None:
+            if went_out:
+                emergencies.mark_aired(session, emergency_id, started=started)
+            else:
+                emergencies.mark_failed(session, emergency_id, reason)
+
+        self.recorder.run(count)
+        if not went_out:
+            self._alert(AlertKind.EMERGENCY, f"Tin khẩn cấp số {emergency_id} không phát được: "
+                        f"{reason}", f"emergency {emergency_id} did not air")  # fmt: skip
         self._wake_emergencies.set()
 
     # --- as-run log and alerts ------------------------------------------------------------
 
     def _record(self, result: PlayResult) -> None:
         """Hand a result to the as-run writer: the player never waits on the database."""
-        self._asrun.put(result)
-
-    def _write_asrun(self) -> None:
-        """Write the player's confirmations to the as-run log, in order, off the play threads."""
-        while True:
-            result = self._asrun.get()
-            if result is None:
-                return
-            try:
-                self._append(result)
-            except Exception:
-                log.exception("as-run row could not be written: %s", result)
-            finally:
-                self._asrun.task_done()
+        self.recorder.record(result)
 
     def flush_asrun(self) -> None:
         """Wait until every reported result is in the as-run log."""
-        self._asrun.join()
-
-    def _append(self, result: PlayResult) -> None:
-        with session_scope(self.sessions) as session:
-            asrun.record(result, session=session)
-        log.info(
-            "as-run: %s %s %s %s %s",
-            result.program.label,
-            result.output,
-            result.item.title,
-            result.status,
-            result.reason,
-        )
+        self.recorder.flush()
 
     def _alert(self, kind: AlertKind, message: str, detail: str, zone_name: str = "") -> None:
-        try:
-            with session_scope(self.sessions) as session:
-                raise_alert(session, kind=kind, message=message, detail=detail,
-                            zone_name=zone_name, now=self.clock.now())  # fmt: skip
-        except Exception:
-            log.exception("could not store alert: %s", detail)
+        """Raise an alert for staff, written by the recorder (never on a play thread)."""
+
+        def write(session: Session) -> None:
+            raise_alert(session, kind=kind, message=message, detail=detail,
+                        zone_name=zone_name, now=self.clock.now())  # fmt: skip
+
+        self.recorder.run(write)
 
     def _problem_reporter(self, zone_name: str) -> Callable[[AlertKind, str, str], None]:
         def report(kind: AlertKind, message: str, detail: str) -> None:
@@ -885,3 +932,6 @@ class Station:
 
 def _journal_name(program: Program) -> str:
     return program.label.replace("/", "_")
+
+
+__all__ = ["Station", "StationBusy", "station_key"]

@@ -373,6 +373,13 @@ def play(
     overrides = {"output": output.value} if output else {}
     ctx = open_station(settings_or_exit(**overrides))
     try:
+        # The running station owns the outputs and the journal of what is on air.
+        ctx.station.lock.acquire()
+    except StationBusy:
+        ctx.stop()
+        fail("Đài đang chạy ở tiến trình khác (loa serve), đang giữ các đầu ra. "
+             "Hãy dừng nó trước khi phát tay từ dòng lệnh.")  # fmt: skip
+    try:
         with session_scope(ctx.sessions) as session:
             found = find_slot(slot, session=session)
             slot_id, slot_name = found.id, found.name

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from abc import ABC, abstractmethod
 from datetime import datetime
 
@@ -55,3 +56,8 @@ class Output(ABC):
     @abstractmethod
     def close(self) -> None:
         """End the programme and release the destination."""
+
+    def abort(self) -> None:
+        """Drop the destination at once after a failure; never blocks, never raises."""
+        with contextlib.suppress(OutputError, OSError):
+            self.close()

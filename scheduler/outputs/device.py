@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
+from typing import IO
 
 from scheduler.clock import Clock
 from scheduler.outputs.base import SAMPLE_RATE, Output, OutputError
@@ -36,6 +39,7 @@ class DeviceOutput(Output):
         self.fmt, self.target = fmt, target
         self.name = f"device:{device}"
         self._proc: subprocess.Popen[bytes] | None = None
+        self._errors: IO[bytes] | None = None
 
     def open(self, label: str) -> None:
         ffmpeg = shutil.which("ffmpeg")
@@ -48,38 +52,66 @@ class DeviceOutput(Output):
             "-f", "s16le", "-ar", str(self.sample_rate), "-ac", "1", "-i", "pipe:0",
             "-f", self.fmt, self.target,
         ]  # fmt: skip
-        self._proc = subprocess.Popen(command, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+        # ffmpeg's messages go to a file, not a pipe: nobody has to drain it while we play, and
+        # reading it after a failure never blocks.
+        if self._errors is not None:
+            self._errors.close()
+        self._errors = tempfile.TemporaryFile()  # noqa: SIM115  (kept until the next open)
+        self._proc = subprocess.Popen(command, stdin=subprocess.PIPE, stderr=self._errors)
+
+    def _stderr(self) -> str:
+        if self._errors is None:
+            return ""
+        with contextlib.suppress(OSError, ValueError):
+            self._errors.seek(0)
+            return self._errors.read().decode(errors="replace").strip()[-500:]
+        return ""
 
     def _write(self, chunk: bytes) -> None:
-        if self._proc is None or self._proc.stdin is None:
-            raise OutputError("device output written before open()")
+        proc = self._proc  # abort() may drop it from another thread
+        if proc is None or proc.stdin is None:
+            raise OutputError(f"ffmpeg output {self.fmt}:{self.target} is not open")
         try:
-            self._proc.stdin.write(chunk)
-            self._proc.stdin.flush()
-        except (BrokenPipeError, OSError) as exc:
-            err = self._proc.stderr.read().decode(errors="replace") if self._proc.stderr else ""
+            proc.stdin.write(chunk)
+            proc.stdin.flush()
+        except (OSError, ValueError) as exc:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=1)
             raise OutputError(
-                f"ffmpeg output {self.fmt}:{self.target} failed: {err or exc}"
+                f"ffmpeg output {self.fmt}:{self.target} failed: {self._stderr() or exc}"
             ) from exc
 
     def _check(self) -> None:
-        if self._proc is None:
-            raise OutputError("device output used before open()")
-        if self._proc.poll() is not None:
-            err = self._proc.stderr.read().decode(errors="replace") if self._proc.stderr else ""
-            raise OutputError(f"ffmpeg output {self.fmt}:{self.target} stopped: {err.strip()}")
+        proc = self._proc
+        if proc is None:
+            raise OutputError(f"ffmpeg output {self.fmt}:{self.target} is not open")
+        if proc.poll() is not None:
+            raise OutputError(f"ffmpeg output {self.fmt}:{self.target} stopped: {self._stderr()}")
+
+    def abort(self) -> None:
+        """Kill ffmpeg at once: a stalled device leaves it blocked with a full pipe."""
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
 
     def close(self) -> None:
         if self._proc is None:
             return
-        proc, self._proc = self._proc, None
+        proc = self._proc
         if proc.stdin:
-            proc.stdin.close()
+            try:
+                proc.stdin.close()  # flushes: fails if ffmpeg died with audio still queued
+            except OSError as exc:
+                self.abort()
+                raise OutputError(f"ffmpeg output {self.fmt}:{self.target} died: {exc}") from exc
+        self._proc = None
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
         if proc.returncode:
-            err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-            raise OutputError(f"ffmpeg output exited {proc.returncode}: {err.strip()}")
+            raise OutputError(f"ffmpeg output exited {proc.returncode}: {self._stderr()}")

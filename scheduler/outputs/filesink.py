@@ -48,10 +48,16 @@ class FileSink(Output):
     def _after_item(self, title: str, start: datetime, end: datetime) -> None:
         assert self.path is not None
         line = {"title": title, "start": start.isoformat(), "end": end.isoformat()}
-        with self.path.with_suffix(".timings.jsonl").open("a", encoding="utf-8") as sheet:
-            sheet.write(json.dumps(line, ensure_ascii=False) + "\n")
+        try:
+            with self.path.with_suffix(".timings.jsonl").open("a", encoding="utf-8") as sheet:
+                sheet.write(json.dumps(line, ensure_ascii=False) + "\n")
+        except OSError as exc:
+            raise OutputError(f"cannot write the timing sheet of {self.path}: {exc}") from exc
 
     def close(self) -> None:
         if self._wav is not None:
-            self._wav.close()
-            self._wav = None
+            wav, self._wav = self._wav, None
+            try:
+                wav.close()  # writes the header's lengths: fails on a full disk
+            except OSError as exc:
+                raise OutputError(f"cannot finish {self.path}: {exc}") from exc

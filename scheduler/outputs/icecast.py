@@ -222,6 +222,11 @@ class IcecastOutput(Output):
         if proc.returncode:
             raise OutputError(f"{self.name}: ffmpeg exited {proc.returncode}: {reason}")
 
+    def abort(self) -> None:
+        """Kill ffmpeg at once, whatever state it is in."""
+        self._failed = True
+        self._discard()
+
     # ------------------------------------------------------------------ helpers
 
     def _await_connection(self, proc: subprocess.Popen[bytes]) -> None:

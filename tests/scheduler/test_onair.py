@@ -283,6 +283,9 @@ def test_amplifiers_switch_on_before_the_slot_and_off_after_it(
     station.build_plan(start.astimezone(ctx.settings.zone).date(), reconcile=False)
     station.start()
     try:
+        # A plan change in the middle of the slot must not lose the switch-off.
+        _time.sleep(max(0.0, (start - ctx.now()).total_seconds()) + 1.0)
+        station.reconcile()
         wait_for(lambda: record.exists() and "off" in record.read_text(), timeout=40)
     finally:
         station.shutdown()

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import threading
+import time as _time
 import wave
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -61,7 +64,7 @@ def play(
     def note(kind: AlertKind, message: str, detail: str) -> None:
         problems.append(message)
 
-    lines = [OutputLine(o, prog.label, note, retries=0) for o in outputs]
+    lines = [OutputLine(o, prog.label, note, clock=SystemClock(), retries=0) for o in outputs]
     for line in lines:
         line.open()
     clock = SystemClock()
@@ -156,3 +159,48 @@ def test_sound_card_detection_reads_the_kernel_list(tmp_path: Path) -> None:
     cards.write_text(" 0 [PCH            ]: HDA-Intel - HDA Intel PCH\n")
     assert has_sound_card(cards)
     assert not has_sound_card(tmp_path / "missing")
+
+
+def test_a_stalled_output_is_dropped_without_holding_back_the_others(
+    tmp_path: Path, tone: Tone
+) -> None:
+    # ffmpeg writing into a FIFO that nobody reads stops taking audio: a stalled sound card.
+    fifo = tmp_path / "stalled.wav"
+    os.mkfifo(fifo)
+    prog = program([item(tone(2.0, 440), "Một", 2.0), item(tone(1.0, 660), "Hai", 1.0)])
+    problems: list[str] = []
+    sink, stuck = (
+        FileSink(tmp_path / "aired", SystemClock()),
+        DeviceOutput(f"wav:{fifo}", SystemClock()),
+    )
+    results = play(prog, sink, stuck, problems=problems).results
+
+    by_output = {(r.output, r.item.title): r for r in results}
+    stalled = f"device:wav:{fifo}"
+    assert by_output[("file", "Một")].status == AirStatus.PLAYED
+    assert by_output[("file", "Hai")].status == AirStatus.PLAYED
+    assert by_output[(stalled, "Một")].status in (AirStatus.PARTIAL, AirStatus.FAILED)
+    assert by_output[(stalled, "Hai")].status == AirStatus.FAILED
+    assert any("stalled" in p for p in problems)
+    # The file output got every sample, in time: no hole while the other output stalled.
+    assert abs(wav_seconds(tmp_path / "aired" / f"{prog.label}.wav") - 3.0) < 0.01
+
+
+def test_an_output_that_dies_mid_programme_is_logged_and_the_rest_goes_on(
+    tmp_path: Path, tone: Tone
+) -> None:
+    prog = program([item(tone(1.5, 440), "Một", 1.5), item(tone(0.5, 660), "Hai", 0.5)])
+    sink = FileSink(tmp_path / "aired", SystemClock())
+    device = DeviceOutput(f"wav:{tmp_path / 'card.wav'}", SystemClock())
+
+    def unplug() -> None:  # the sound card's ffmpeg dies as a USB card pulled out would make it
+        _time.sleep(max(0.0, (prog.start - SystemClock().now()).total_seconds()) + 0.5)
+        assert device._proc is not None
+        device._proc.kill()
+
+    threading.Thread(target=unplug).start()
+    results = play(prog, sink, device).results
+    dead = [r for r in results if r.output.startswith("device:")]
+    assert [r.status for r in dead] == [AirStatus.PARTIAL, AirStatus.FAILED]
+    assert all("ffmpeg" in r.reason for r in dead)
+    assert [r.status for r in results if r.output == "file"] == [AirStatus.PLAYED] * 2
