@@ -389,12 +389,23 @@ def air(
     at the next chunk; the item on air is logged partial and returned with the rest.
     """
     results: list[PlayResult] = []
+    # An item's results are reported once the next item is on air (or at the end): between
+    # two items nothing may run but the pacing, or the second would start late.
+    settled: list[tuple[OutputLine, PlayResult]] = []
 
     def done(result: PlayResult) -> None:
         results.append(result)
         report(result)
 
+    def settle() -> None:
+        for line, result in settled:
+            if result.status == AirStatus.PLAYED:
+                _note_item(line, result)
+            done(result)
+        settled.clear()
+
     def each_line(item: ProgramItem, status: AirStatus, reason: str) -> None:
+        settle()
         for line in lines:
             done(PlayResult(program, item, status, line.name, reason=reason))
 
@@ -431,6 +442,7 @@ def air(
             clock.sleep_until(cursor + timedelta(seconds=offset / bytes_per_s))
             now = clock.now()
             if interrupt is not None and interrupt.requested:
+                settle()
                 if journal is not None and k > 0:
                     journal.item_cut(segment.index, now)
                 for line in lines:
@@ -439,21 +451,32 @@ def air(
                         done(PlayResult(program, item, AirStatus.PARTIAL, line.name, begun, now,
                                         interrupt.reason))  # fmt: skip
                 return Outcome(results, list(segments[position:]), interrupted=True, cut=k > 0)
-            if k == 0 and journal is not None:
-                journal.item_started(segment.index, now)
             for line in lines:
                 line.write(segment.pcm[offset : offset + chunk_bytes], now)
                 watch[line.name].chunk(first=k == 0, live=line.live, now=now)
-            if journal is not None and k % 10 == 0:
+            if k == 0:
+                if journal is not None:
+                    journal.item_started(segment.index, now)
+                settle()
+            elif journal is not None and k % 10 == 0:
                 journal.tick(now)
         clock.sleep_until(cursor + timedelta(seconds=duration))
         end = clock.now()
         if journal is not None:
             journal.item_ended(segment.index, end)
-        for line in lines:
-            done(watch[line.name].result(program, item, line, end))
+        settled.extend((line, watch[line.name].result(program, item, line, end)) for line in lines)
         cursor += timedelta(seconds=duration)
+    settle()
     return Outcome(results, [])
+
+
+def _note_item(line: OutputLine, result: PlayResult) -> None:
+    """Let the output note an aired item (the file output's timing sheet)."""
+    assert result.actual_start is not None and result.actual_end is not None
+    try:
+        line.output._after_item(result.item.title, result.actual_start, result.actual_end)
+    except OutputError as exc:  # the audio went out; only its timing sheet failed
+        log.error("output %s could not note %s: %s", line.name, result.item.title, exc)
 
 
 @dataclass
@@ -481,10 +504,6 @@ class _LineWatch:
         if self.start is None:
             return PlayResult(program, item, AirStatus.FAILED, line.name, reason=line.broken)
         if alive and self.whole:
-            try:
-                line.output._after_item(item.title, self.start, end)
-            except OutputError as exc:  # the audio went out; only its timing sheet failed
-                log.error("output %s could not note %s: %s", line.name, item.title, exc)
             return PlayResult(program, item, AirStatus.PLAYED, line.name, self.start, end)
         stopped = end if alive else (line.failed_at or self.last_live or end)
         reason = line.broken or "Đầu ra bị gián đoạn giữa bản tin rồi nối lại."
