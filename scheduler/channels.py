@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from playlists.models import AirSource
-from scheduler.clock import Clock
+from scheduler.clock import Clock, Pacer
 from scheduler.outputs.base import CHUNK_S, silence
 from scheduler.playout import Interruption, OutputLine, Program, Segment
 
@@ -104,13 +104,13 @@ class Channel:
             return
         rate = self.kept[0].output.sample_rate
         chunk = silence(CHUNK_S, rate)
-        begin, count = clock.now(), 0
+        pacer, count = Pacer(clock), 0
         while not stopping.is_set():
             count += 1
-            clock.sleep_until(begin + timedelta(seconds=count * CHUNK_S))
+            pacer.sleep_until(pacer.wall + timedelta(seconds=count * CHUNK_S))
             with self.writing:
                 if not self.idle.is_set():
-                    begin, count = clock.now(), 0  # a programme has the outputs
+                    pacer, count = Pacer(clock), 0  # a programme has the outputs
                     continue
                 now = clock.now()
                 for line in self.kept:

@@ -24,7 +24,7 @@ from typing import Any
 from audio.errors import AudioError
 from audio.ffmpeg import decode_pcm
 from playlists.models import AirSource, AirStatus, AlertKind
-from scheduler.clock import Clock
+from scheduler.clock import Clock, Pacer
 from scheduler.outputs.base import BYTES_PER_SAMPLE, CHUNK_S, Output, OutputError, silence
 
 log = logging.getLogger(__name__)
@@ -353,11 +353,12 @@ def preroll(lines: Sequence[OutputLine], *, clock: Clock, until: datetime) -> No
         clock.sleep_until(until)
         return
     rate = keep[0].output.sample_rate
-    begin = clock.now()
+    pacer = Pacer(clock)
+    begin = pacer.wall
     total_s = (until - begin).total_seconds()
     written = 0.0
     while written < total_s:
-        clock.sleep_until(begin + timedelta(seconds=written))
+        pacer.sleep_until(begin + timedelta(seconds=written))
         step = min(CHUNK_S, total_s - written)
         chunk = silence(step, rate)
         now = clock.now()
@@ -366,7 +367,7 @@ def preroll(lines: Sequence[OutputLine], *, clock: Clock, until: datetime) -> No
         written += len(chunk) / (rate * BYTES_PER_SAMPLE)
         if not chunk:
             break
-    clock.sleep_until(until)
+    pacer.sleep_until(until)
 
 
 def air(
@@ -413,7 +414,8 @@ def air(
     bytes_per_s = rate * BYTES_PER_SAMPLE
     chunk_bytes = int(rate * CHUNK_S) * BYTES_PER_SAMPLE
     # Never from the past: pacing from an instant gone by would burst audio out to catch up.
-    anchor = max(anchor, clock.now())
+    pacer = Pacer(clock)
+    anchor = max(anchor, pacer.wall)
     late_s = (anchor - program.start).total_seconds()
     cursor = anchor  # when the next item's first sample is due
     for position, segment in enumerate(segments):
@@ -439,7 +441,7 @@ def air(
             continue
         watch = {line.name: _LineWatch() for line in lines}
         for k, offset in enumerate(range(0, len(segment.pcm), chunk_bytes)):
-            clock.sleep_until(cursor + timedelta(seconds=offset / bytes_per_s))
+            pacer.sleep_until(cursor + timedelta(seconds=offset / bytes_per_s))
             now = clock.now()
             if interrupt is not None and interrupt.requested:
                 settle()
@@ -460,7 +462,7 @@ def air(
                 settle()
             elif journal is not None and k % 10 == 0:
                 journal.tick(now)
-        clock.sleep_until(cursor + timedelta(seconds=duration))
+        pacer.sleep_until(cursor + timedelta(seconds=duration))
         end = clock.now()
         if journal is not None:
             journal.item_ended(segment.index, end)

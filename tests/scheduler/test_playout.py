@@ -204,3 +204,34 @@ def test_an_output_that_dies_mid_programme_is_logged_and_the_rest_goes_on(
     assert [r.status for r in dead] == [AirStatus.PARTIAL, AirStatus.FAILED]
     assert all("ffmpeg" in r.reason for r in dead)
     assert [r.status for r in results if r.output == "file"] == [AirStatus.PLAYED] * 2
+
+
+class SteppedClock(SystemClock):
+    """The system clock, whose wall time jumps an hour ahead once (an NTP step)."""
+
+    def __init__(self, after_s: float) -> None:
+        self.step_at = _time.monotonic() + after_s
+
+    def now(self) -> datetime:
+        jumped = _time.monotonic() >= self.step_at
+        return super().now() + (timedelta(hours=1) if jumped else timedelta(0))
+
+
+def test_a_wall_clock_step_mid_programme_neither_bursts_nor_stalls_the_audio(
+    tmp_path: Path, tone: Tone
+) -> None:
+    prog = program([item(tone(1.5, 440), "Một", 1.5), item(tone(1.0, 660), "Hai", 1.0)])
+    clock = SteppedClock(after_s=1.5)  # prog starts ~1 s from now: the step hits item one
+    sink = FileSink(tmp_path / "aired", clock)
+    line = OutputLine(sink, prog.label, lambda *a: None, clock=clock, retries=0)
+    line.open()
+    segments = assemble(prog, sample_rate=44100)
+    began = _time.monotonic()
+    outcome = air(prog, segments, lines=[line], clock=clock, anchor=prog.start,
+                  report=lambda r: None, on_problem=lambda *a: None)  # fmt: skip
+    line.close()
+    took = _time.monotonic() - began
+    assert [r.status for r in outcome.results] == [AirStatus.PLAYED] * 2
+    # Paced by a clock that does not jump: real time, no burst of an hour's "catching up".
+    assert took >= 2.5
+    assert abs(wav_seconds(tmp_path / "aired" / f"{prog.label}.wav") - 2.5) < 0.01
