@@ -129,7 +129,9 @@ def resume_interrupted(session: Session, *, now: datetime) -> list[Emergency]:
         )
     )
     for emergency in stuck:
-        if now - emergency.created_at <= RESUME_WITHIN:
+        # When this airing was due: the request, or the repeat after the last one that aired.
+        due = emergency.created_at + timedelta(minutes=emergency.every_min * emergency.plays_done)
+        if now - due <= RESUME_WITHIN:
             emergency.next_at = now
         else:
             emergency.status = EmergencyStatus.FAILED

@@ -43,7 +43,8 @@ class Channel:
     # Held while a chunk of silence is written, so silence and a programme never mix.
     writing: threading.Lock = field(default_factory=threading.Lock)
     interruption: Interruption | None = None
-    source: AirSource | None = None  # what holds the channel
+    source: AirSource | None = None  # what is on air: the holder's, or an emergency's
+    held_by: AirSource | None = None  # what holds the channel
     waiting: list[Queued] = field(default_factory=list)
     runner: bool = False  # a thread is on its way to air the waiting emergencies
 
@@ -57,7 +58,7 @@ class Channel:
             with self.lock:
                 if self.idle.is_set() and (emergency or not self.waiting):
                     self.idle.clear()
-                    self.source = source
+                    self.source = self.held_by = source
                     self.interruption = Interruption(INTERRUPTED_BY_EMERGENCY)
                     break
             if self.idle.is_set():
@@ -73,7 +74,7 @@ class Channel:
     def release(self) -> bool:
         """Give the channel back; True if emergencies wait and the caller must start a runner."""
         with self.lock:
-            self.interruption, self.source = None, None
+            self.interruption, self.source, self.held_by = None, None, None
             self.idle.set()
             if self.waiting and not self.runner:
                 self.runner = True
@@ -97,6 +98,18 @@ class Channel:
         """Take the next waiting emergency, if any."""
         with self.lock:
             return self.waiting.pop(0) if self.waiting else None
+
+    def next_or_rearm(self) -> Queued | None:
+        """Take the next waiting emergency (to air under a fresh interruption only a stop
+        requests), or, when none is left, re-arm the channel for the programme: both in one
+        step, so an emergency that comes meanwhile is never left waiting behind it."""
+        with self.lock:
+            self.interruption = Interruption(INTERRUPTED_BY_EMERGENCY)
+            if not self.waiting:
+                self.source = self.held_by
+                return None
+            self.source = AirSource.EMERGENCY
+            return self.waiting.pop(0)
 
     def feed_silence(self, clock: Clock, stopping: threading.Event) -> None:
         """Feed the kept outputs real-time silence while no programme holds the channel."""

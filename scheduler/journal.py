@@ -8,15 +8,16 @@ that was on air is logged partial up to the last tick, and the rest can resume.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
-from scheduler.playout import Journal, Program
+from scheduler.playout import Journal, PlayResult, Program
 
 log = logging.getLogger(__name__)
 
@@ -27,12 +28,25 @@ class FileJournal(Journal):
     def __init__(self, folder: Path, program: Program, name: str) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.path = folder / f"{name}.jsonl"
+        self.broken = ""
         self._file: IO[str] | None = self.path.open("a", encoding="utf-8")
         self._event({"event": "program", "program": program.to_json(), "pid": os.getpid()}, True)
 
     def _event(self, data: dict[str, object], durable: bool = False) -> None:
         if self._file is None:
             return
+        try:
+            self._write(data, durable)
+        except OSError as exc:
+            # A full disk must not stop the air: go on without a journal (and say so once).
+            log.error("player journal %s stopped: %s", self.path, exc)
+            self.broken = str(exc)
+            with contextlib.suppress(OSError):
+                self._file.close()
+            self._file = None
+
+    def _write(self, data: dict[str, object], durable: bool) -> None:
+        assert self._file is not None
         self._file.write(json.dumps(data, ensure_ascii=False) + "\n")
         # The OS keeps what was flushed when the process dies (kill -9, a crash). Only the
         # programme itself is synced to the disk: a sync between two items would delay the
@@ -49,8 +63,9 @@ class FileJournal(Journal):
     def item_started(self, index: int, at: datetime) -> None:
         self._event({"event": "start", "index": index, "at": at.isoformat()})
 
-    def item_cut(self, index: int, at: datetime) -> None:
-        self._event({"event": "cut", "index": index, "at": at.isoformat()})
+    def item_cut(self, index: int, at: datetime, results: list[PlayResult]) -> None:
+        self._event({"event": "cut", "index": index, "at": at.isoformat(),
+                     "results": [_result_json(r) for r in results]})  # fmt: skip
 
     def item_skipped(self, index: int) -> None:
         self._event({"event": "skipped", "index": index})
@@ -58,15 +73,30 @@ class FileJournal(Journal):
     def tick(self, at: datetime) -> None:
         self._event({"event": "tick", "at": at.isoformat()})
 
-    def item_ended(self, index: int, at: datetime) -> None:
-        self._event({"event": "end", "index": index, "at": at.isoformat()})
+    def item_ended(self, index: int, at: datetime, results: list[PlayResult]) -> None:
+        self._event({"event": "end", "index": index, "at": at.isoformat(),
+                     "results": [_result_json(r) for r in results]})  # fmt: skip
 
     def close(self) -> None:
-        """The programme finished: forget it."""
+        """Close the file; `forget` removes it once its rows are safely in the log."""
         if self._file is not None:
-            self._file.close()
+            with contextlib.suppress(OSError):
+                self._file.close()
             self._file = None
+
+    def forget(self) -> None:
+        """Remove the journal: the programme ended and all its rows are in the log."""
         self.path.unlink(missing_ok=True)
+
+
+def _result_json(result: PlayResult) -> dict[str, object]:
+    return {
+        "output": result.output,
+        "status": result.status.value,
+        "start": result.actual_start.isoformat() if result.actual_start else None,
+        "end": result.actual_end.isoformat() if result.actual_end else None,
+        "reason": result.reason,
+    }
 
 
 @dataclass
@@ -79,6 +109,8 @@ class Unfinished:
     started: dict[int, datetime] = field(default_factory=dict)  # the last start of each item
     ended: dict[int, datetime] = field(default_factory=dict)
     cut: dict[int, datetime] = field(default_factory=dict)  # cut by an emergency, logged partial
+    # What the player reported for each output, item by item (cut airings too, in order).
+    results: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     skipped: set[int] = field(default_factory=set)  # logged missed or failed, never aired
     on_air: int | None = None  # the item that was on air when the process died
     on_air_since: datetime | None = None
@@ -130,12 +162,15 @@ def _read(path: Path) -> Unfinished:
         if kind == "start":
             state.on_air, state.on_air_since = event["index"], at
             state.started[event["index"]] = at
+            state.cut.pop(event["index"], None)  # aired again after an emergency
         elif kind == "end":
             state.ended[event["index"]] = at
             state.on_air, state.on_air_since = None, None
+            state.results += [(event["index"], r) for r in event.get("results", [])]
         elif kind == "cut":
             state.cut[event["index"]] = at
             state.on_air, state.on_air_since = None, None
+            state.results += [(event["index"], r) for r in event.get("results", [])]
     if state is None or program is None:
         raise ValueError("empty journal")
     return state

@@ -168,11 +168,11 @@ class Journal:
     def tick(self, at: datetime) -> None:
         """Note that the player was still airing at `at`."""
 
-    def item_ended(self, index: int, at: datetime) -> None:
-        """Note that item `index` ended at `at`."""
+    def item_ended(self, index: int, at: datetime, results: list[PlayResult]) -> None:
+        """Note that item `index` ended at `at`, with what each output did."""
 
-    def item_cut(self, index: int, at: datetime) -> None:
-        """Note that item `index` was cut by an interruption (and logged partial)."""
+    def item_cut(self, index: int, at: datetime, results: list[PlayResult]) -> None:
+        """Note that item `index` was cut by an interruption, with what each output did."""
 
     def item_skipped(self, index: int) -> None:
         """Note that item `index` was logged missed or failed without airing."""
@@ -204,7 +204,8 @@ class OutputLine:
         self.live = False
         self.broken = ""
         self.failed_at: datetime | None = None
-        self.attempts = 0
+        self.attempts = 0  # reopen attempts since the output last worked
+        self.opens = 0  # every reopen, for a new name each time
         self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=self.QUEUE_CHUNKS)
         self._state = threading.Lock()
         self._wake = threading.Event()  # close() ends a wait between two reopen attempts
@@ -256,42 +257,59 @@ class OutputLine:
         self.on_problem(AlertKind.OUTPUT, self.broken, f"output {self.name} failed: {exc}")
         self.output.abort()  # unblocks a write stuck in a full pipe
         self._wake.set()
+        with contextlib.suppress(queue.Full):
+            self._queue.put_nowait(b"")  # wakes a writer waiting for audio, so it reopens
 
     def _run(self) -> None:
         while True:
-            if self.live:
-                chunk = self._queue.get()
-                if chunk is None:
-                    return
-                if not self.live:
-                    continue  # dropped: the output went down meanwhile
-                try:
-                    self.output._write(chunk)
-                except (OutputError, OSError) as exc:
-                    self.fail(exc, self.clock.now())
-                continue
-            self._drain()
-            if self._closing or self.attempts >= self.retries:
-                if self._closing:
-                    return
-                self._wake.wait()  # no retries left: wait for close()
-                self._wake.clear()
-                continue
-            self._wake.wait(self.retry_s)
-            self._wake.clear()
-            if self._closing:
-                return
-            self.attempts += 1
             try:
-                # A new name each attempt: the file output must not overwrite what aired.
-                self.output.open(f"{self.label}.{self.attempts}")
+                if self._step():
+                    return
+            except Exception as exc:  # a writer thread must never die: the output would stay down
+                log.exception("output %s writer", self.name)
+                self.fail(OutputError(str(exc)), self.clock.now())
+
+    def _step(self) -> bool:
+        """Write one chunk, or make one reopen attempt; True when the line is closed."""
+        if self.live:
+            chunk = self._queue.get()
+            if chunk is None:
+                return True
+            if not self.live or not chunk:
+                return False  # dropped (the output went down), or only a wake-up
+            try:
+                self.output._write(chunk)
             except (OutputError, OSError) as exc:
-                log.error("output %s still down (attempt %d): %s", self.name, self.attempts, exc)
-                self.broken = f"Đầu ra {self.name} không mở được: {exc}"
-                continue
-            log.info("output %s back after %d attempt(s)", self.name, self.attempts)
-            with self._state:
-                self.live, self.broken, self.attempts = True, "", 0
+                self.fail(exc, self.clock.now())
+            return False
+        self._drain()
+        if self._closing:
+            return True
+        if self.attempts >= self.retries:
+            self._wake.wait()  # no retries left: wait for close()
+            self._wake.clear()
+            return False
+        self._wake.wait(self.retry_s)
+        self._wake.clear()
+        if self._closing:
+            return True
+        self.attempts += 1
+        self.opens += 1
+        try:
+            # A new name each time: the file output must not overwrite what aired.
+            self.output.open(f"{self.label}.{self.opens}")
+        except (OutputError, OSError) as exc:
+            log.error("output %s still down (attempt %d): %s", self.name, self.attempts, exc)
+            self.broken = f"Đầu ra {self.name} không mở được: {exc}"
+            return False
+        if self._closing:  # closed while it was reopening: do not leave it running
+            with contextlib.suppress(OutputError, OSError):
+                self.output.close()
+            return True
+        log.info("output %s back after %d attempt(s)", self.name, self.attempts)
+        with self._state:
+            self.live, self.broken, self.attempts = True, "", 0
+        return False
 
     def _drain(self) -> None:
         with contextlib.suppress(queue.Empty):
@@ -307,6 +325,8 @@ class OutputLine:
             except queue.Full:
                 self.fail(OutputError(f"{self.name} stalled at the end"), self.clock.now())
         self._wake.set()
+        with contextlib.suppress(queue.Full):
+            self._queue.put_nowait(None)  # a writer waiting for audio sees the end at once
         if self._thread.is_alive():
             self._thread.join(timeout=3)
         if self._thread.is_alive():  # stuck in a write: drop the output, the thread follows
@@ -346,11 +366,22 @@ class Outcome:
     cut: bool = False  # the first remaining item had begun and was logged partial
 
 
-def preroll(lines: Sequence[OutputLine], *, clock: Clock, until: datetime) -> None:
-    """Feed silence to the outputs that must not go quiet, in real time, up to `until`."""
+def preroll(
+    lines: Sequence[OutputLine],
+    *,
+    clock: Clock,
+    until: datetime,
+    interrupt: Interruption | None = None,
+) -> None:
+    """Feed silence to the outputs that must not go quiet, in real time, up to `until`.
+
+    An interruption ends it at once: an emergency does not wait for a slot's start.
+    """
     keep = [line for line in lines if line.output.keepalive]
     if not keep:
-        clock.sleep_until(until)
+        pacer = Pacer(clock)
+        while pacer.clock.now() < until and not (interrupt and interrupt.requested):
+            pacer.sleep_until(min(until, pacer.clock.now() + timedelta(seconds=CHUNK_S)))
         return
     rate = keep[0].output.sample_rate
     pacer = Pacer(clock)
@@ -358,6 +389,8 @@ def preroll(lines: Sequence[OutputLine], *, clock: Clock, until: datetime) -> No
     total_s = (until - begin).total_seconds()
     written = 0.0
     while written < total_s:
+        if interrupt is not None and interrupt.requested:
+            return
         pacer.sleep_until(begin + timedelta(seconds=written))
         step = min(CHUNK_S, total_s - written)
         chunk = silence(step, rate)
@@ -418,57 +451,69 @@ def air(
     anchor = max(anchor, pacer.wall)
     late_s = (anchor - program.start).total_seconds()
     cursor = anchor  # when the next item's first sample is due
-    for position, segment in enumerate(segments):
-        item = segment.item
-        if segment.pcm is None:
-            if journal is not None:
-                journal.item_skipped(segment.index)
-            each_line(item, AirStatus.FAILED, segment.error)
-            on_problem(AlertKind.AUDIO, f"{program.zone_name}: {item.title}: {segment.error}",
-                       f"unreadable audio {item.path} in {program.label}")  # fmt: skip
-            continue
-        duration = len(segment.pcm) / bytes_per_s
-        if not fits(cursor, duration, program.end):
-            reason = no_room_reason or "Hết thời lượng khung giờ trước khi đến lượt."
-            if late_s > LATE_S and no_room_reason is None:
-                reason = (
-                    f"Khung giờ bắt đầu muộn {late_s:.0f} giây; không còn đủ thời gian "
-                    "trước khi hết giờ."
-                )
-            if journal is not None:
-                journal.item_skipped(segment.index)
-            each_line(item, AirStatus.MISSED, reason)
-            continue
-        watch = {line.name: _LineWatch() for line in lines}
-        for k, offset in enumerate(range(0, len(segment.pcm), chunk_bytes)):
-            pacer.sleep_until(cursor + timedelta(seconds=offset / bytes_per_s))
-            now = clock.now()
-            if interrupt is not None and interrupt.requested:
-                settle()
-                if journal is not None and k > 0:
-                    journal.item_cut(segment.index, now)
-                for line in lines:
-                    begun = watch[line.name].start
-                    if begun is not None:
-                        done(PlayResult(program, item, AirStatus.PARTIAL, line.name, begun, now,
-                                        interrupt.reason))  # fmt: skip
-                return Outcome(results, list(segments[position:]), interrupted=True, cut=k > 0)
-            for line in lines:
-                line.write(segment.pcm[offset : offset + chunk_bytes], now)
-                watch[line.name].chunk(first=k == 0, live=line.live, now=now)
-            if k == 0:
+    # Until the first sample, an interruption takes the air at once (an emergency during a
+    # slot's lead-in must not wait for the slot's start).
+    while interrupt is not None and not interrupt.requested and clock.now() < anchor:
+        pacer.sleep_until(min(anchor, clock.now() + timedelta(seconds=CHUNK_S)))
+    if interrupt is not None and interrupt.requested:
+        return Outcome(results, list(segments), interrupted=True)
+    try:
+        for position, segment in enumerate(segments):
+            item = segment.item
+            if segment.pcm is None:
                 if journal is not None:
-                    journal.item_started(segment.index, now)
-                settle()
-            elif journal is not None and k % 10 == 0:
-                journal.tick(now)
-        pacer.sleep_until(cursor + timedelta(seconds=duration))
-        end = clock.now()
-        if journal is not None:
-            journal.item_ended(segment.index, end)
-        settled.extend((line, watch[line.name].result(program, item, line, end)) for line in lines)
-        cursor += timedelta(seconds=duration)
-    settle()
+                    journal.item_skipped(segment.index)
+                each_line(item, AirStatus.FAILED, segment.error)
+                on_problem(AlertKind.AUDIO, f"{program.zone_name}: {item.title}: {segment.error}",
+                           f"unreadable audio {item.path} in {program.label}")  # fmt: skip
+                continue
+            duration = len(segment.pcm) / bytes_per_s
+            if not fits(cursor, duration, program.end):
+                reason = no_room_reason or "Hết thời lượng khung giờ trước khi đến lượt."
+                if late_s > LATE_S and no_room_reason is None:
+                    reason = (
+                        f"Khung giờ bắt đầu muộn {late_s:.0f} giây; không còn đủ thời gian "
+                        "trước khi hết giờ."
+                    )
+                if journal is not None:
+                    journal.item_skipped(segment.index)
+                each_line(item, AirStatus.MISSED, reason)
+                continue
+            watch = {line.name: _LineWatch() for line in lines}
+            for k, offset in enumerate(range(0, len(segment.pcm), chunk_bytes)):
+                pacer.sleep_until(cursor + timedelta(seconds=offset / bytes_per_s))
+                now = clock.now()
+                if interrupt is not None and interrupt.requested:
+                    settle()
+                    reason = interrupt.reason
+                    cut = [
+                        PlayResult(program, item, AirStatus.PARTIAL, line.name, begun, now, reason)
+                        for line in lines
+                        if (begun := watch[line.name].start) is not None
+                    ]
+                    if journal is not None and k > 0:
+                        journal.item_cut(segment.index, now, cut)
+                    for result in cut:
+                        done(result)
+                    return Outcome(results, list(segments[position:]), interrupted=True, cut=k > 0)
+                for line in lines:
+                    line.write(segment.pcm[offset : offset + chunk_bytes], now)
+                    watch[line.name].chunk(first=k == 0, live=line.live, now=now)
+                if k == 0:
+                    if journal is not None:
+                        journal.item_started(segment.index, now)
+                    settle()
+                elif journal is not None and k % 10 == 0:
+                    journal.tick(now)
+            pacer.sleep_until(cursor + timedelta(seconds=duration))
+            end = clock.now()
+            ended = [(line, watch[line.name].result(program, item, line, end)) for line in lines]
+            if journal is not None:
+                journal.item_ended(segment.index, end, [result for _, result in ended])
+            settled.extend(ended)
+            cursor += timedelta(seconds=duration)
+    finally:
+        settle()  # what aired is reported even if something below the air failed
     return Outcome(results, [])
 
 

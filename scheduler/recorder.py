@@ -67,6 +67,8 @@ class Recorder:
                 if isinstance(work, _Stop):
                     return
                 self._write(work)
+            except Exception:  # this thread must never die: every later row would be lost
+                log.critical("could neither write nor spool: %s", work, exc_info=True)
             finally:
                 self._queue.task_done()
 
@@ -110,8 +112,15 @@ class Recorder:
         """Write the rows a past run had to keep aside; return how many."""
         if not self.spool.exists():
             return 0
-        lines = self.spool.read_text(encoding="utf-8").splitlines()
-        results = [_from_spool(json.loads(line)) for line in lines if line.strip()]
+        results = []
+        for line in self.spool.read_text(encoding="utf-8").splitlines():
+            try:
+                results.append(_from_spool(json.loads(line)))
+            except (ValueError, KeyError, TypeError, IndexError):
+                # The last line, cut by a crash while it was written: keep it for a person.
+                log.error("unreadable as-run spool line kept in %s.bad: %r", self.spool, line)
+                with self.spool.with_suffix(".bad").open("a", encoding="utf-8") as bad:
+                    bad.write(line + "\n")
         with session_scope(self.sessions) as session:
             for result in results:
                 asrun.record(result, session=session)

@@ -17,6 +17,7 @@ import hashlib
 import logging
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -59,6 +60,7 @@ from scheduler.outputs.filesink import FileSink
 from scheduler.outputs.icecast import IcecastOutput
 from scheduler.playout import (
     Interruption,
+    Journal,
     OutputLine,
     PlayResult,
     Program,
@@ -91,6 +93,17 @@ OutputFactory = Callable[[int | None, str], list[Output]]
 STOPPED_AFTER_EMERGENCY = "Khung giờ dừng sau tin khẩn cấp (LOA_EMERGENCY_THEN=stop)."
 STOPPED_BY_SHUTDOWN = "Phần mềm được tắt trong khi đang phát."
 NO_ROOM_AFTER_EMERGENCY = "Sau tin khẩn cấp, khung giờ không còn đủ thời gian cho bản tin này."
+
+
+@dataclass
+class _Airing:
+    """One airing of an emergency across its zones, counted once every zone has reported."""
+
+    zones_left: int
+    started: datetime
+    went_out: bool = False
+    cut: bool = False
+    reasons: set[str] = field(default_factory=set)
 
 
 def station_key(db_url: str) -> str:
@@ -136,6 +149,7 @@ class Station:
         self._wake_emergencies = threading.Event()
         self._watcher: threading.Thread | None = None
         self._airing: set[threading.Thread] = set()
+        self._airings: dict[int, _Airing] = {}  # emergencies on air, by id
 
     # --- life cycle -----------------------------------------------------------------------
 
@@ -370,15 +384,17 @@ class Station:
             channel.ready.wait()
             return channel
         label = f"loa-phuong_{slug(zone_name)}"
-        for output in self.output_factory(zone_id, zone_name):
-            if output.keepalive:
-                line = OutputLine(
-                    output, label, self._problem_reporter(zone_name), clock=self.clock,
-                    retries=KEPT_RETRIES, retry_s=self.settings.output_retry_s,
-                )  # fmt: skip
-                line.open()
-                channel.kept.append(line)
-        channel.ready.set()
+        try:
+            for output in self.output_factory(zone_id, zone_name):
+                if output.keepalive:
+                    line = OutputLine(
+                        output, label, self._problem_reporter(zone_name), clock=self.clock,
+                        retries=KEPT_RETRIES, retry_s=self.settings.output_retry_s,
+                    )  # fmt: skip
+                    line.open()
+                    channel.kept.append(line)
+        finally:
+            channel.ready.set()  # whatever happened: nobody may wait for it for ever
         if channel.kept:
             threading.Thread(
                 target=channel.feed_silence, args=(self.clock, self._stopping),
@@ -560,43 +576,40 @@ class Station:
         emergency_id: int | None,
         no_room_reason: str | None = None,
     ) -> list[PlayResult]:
-        own = [
-            OutputLine(
-                output,
-                program.label,
-                self._problem_reporter(program.zone_name),
-                clock=self.clock,
-                retries=self.settings.output_retries,
-                retry_s=self.settings.output_retry_s,
-            )
-            for output in self.output_factory(program.zone_id, program.zone_name)
-            if not output.keepalive
-        ]
-        for line in own:
-            line.open()
-        lines = [*channel.kept, *own]
-        journal = FileJournal(self.settings.onair_dir, program, _journal_name(program))
-        journal.outputs([line.name for line in lines])
         results: list[PlayResult] = []
+        own: list[OutputLine] = []
+        journal: Journal = Journal()
+        finished = False
         try:
-            anchor = max(program.start, self.clock.now())
-            preroll(lines, clock=self.clock, until=anchor)
+            own = [
+                self._line(output, program)
+                for output in self.output_factory(program.zone_id, program.zone_name)
+                if not output.keepalive
+            ]
+            for line in own:
+                line.open()
+            lines = [*channel.kept, *own]
+            journal = self._journal(program, lines)
             pending = segments
+            cut_by_shutdown = False
             while True:
                 interruption = channel.interruption or Interruption(INTERRUPTED_BY_EMERGENCY)
+                # Never before the programme's instant, even when resuming after an emergency
+                # that came during its lead-in.
+                anchor = max(program.start, self.clock.now())
+                preroll(lines, clock=self.clock, until=anchor, interrupt=interruption)
                 outcome = air(
                     program, pending, lines=lines, clock=self.clock, anchor=anchor,
                     report=self._record, on_problem=self._problem_reporter(program.zone_name),
                     journal=journal, interrupt=interruption, no_room_reason=no_room_reason,
                 )  # fmt: skip
                 results.extend(outcome.results)
-                if emergency_id is not None:
-                    self._emergency_aired(emergency_id, anchor, outcome.results)
                 if not outcome.interrupted:
                     break
                 rest = outcome.remaining[1:] if outcome.cut else outcome.remaining
                 if self._stopping.is_set():
                     self._log_rest(program, rest, lines, STOPPED_BY_SHUTDOWN)
+                    cut_by_shutdown = True
                     break
                 self._air_waiting(channel, lines)
                 if self._stopping.is_set():
@@ -607,34 +620,66 @@ class Station:
                     break
                 # Resume: the interrupted item airs again from its start, then the rest, as
                 # far as the slot's end allows (what no longer fits is logged missed).
-                pending, anchor = outcome.remaining, self.clock.now()
-                no_room_reason = NO_ROOM_AFTER_EMERGENCY
+                pending = outcome.remaining
+                if self.clock.now() > program.start:
+                    no_room_reason = NO_ROOM_AFTER_EMERGENCY
+            if emergency_id is not None:
+                self._emergency_aired(emergency_id, anchor, results, cut_by_shutdown)
             # Emergencies that came as the programme ended air on the outputs still open.
             self._air_waiting(channel, lines)
+            finished = True
         finally:
             for line in own:
                 line.close()
-            journal.close()
+            if isinstance(journal, FileJournal):
+                journal.close()
+                if finished:
+                    # Removed once its rows are in the log: the recorder runs tasks in order.
+                    self.recorder.run(_forget(journal))
         return results
 
+    def _line(self, output: Output, program: Program) -> OutputLine:
+        return OutputLine(
+            output,
+            program.label,
+            self._problem_reporter(program.zone_name),
+            clock=self.clock,
+            retries=self.settings.output_retries,
+            retry_s=self.settings.output_retry_s,
+        )
+
+    def _journal(self, program: Program, lines: Sequence[OutputLine]) -> Journal:
+        """Open the programme's journal; without a disk to write it, air without one."""
+        try:
+            journal = FileJournal(self.settings.onair_dir, program, _journal_name(program))
+        except OSError as exc:
+            log.error("no player journal for %s: %s", program.label, exc)
+            self._alert(AlertKind.SCHEDULER, "Không ghi được sổ theo dõi phát sóng (ổ đĩa đầy?); "
+                        "nếu phần mềm dừng đột ngột sẽ không biết đã phát đến đâu.",
+                        f"journal unavailable: {exc}", program.zone_name)  # fmt: skip
+            return Journal()
+        journal.outputs([line.name for line in lines])
+        return journal
+
     def _air_waiting(self, channel: Channel, lines: Sequence[OutputLine]) -> None:
-        """Air the emergencies waiting for this channel, on its open outputs."""
+        """Air the emergencies waiting for this channel, on its open outputs.
+
+        Each one airs under a fresh interruption only a shutdown requests (emergencies never
+        cut each other); when none is left, the programme gets a fresh one, in the same step
+        as the queue is found empty, so an emergency arriving then still interrupts it.
+        """
         while not self._stopping.is_set():
-            queued = channel.next_waiting()
+            queued = channel.next_or_rearm()
             if queued is None:
-                break
-            with channel.lock:
-                source, channel.source = channel.source, AirSource.EMERGENCY
+                return
             started = self.clock.now()
             outcome = air(
                 queued.program, queued.segments, lines=lines, clock=self.clock, anchor=started,
                 report=self._record, on_problem=self._problem_reporter(queued.program.zone_name),
+                interrupt=channel.interruption,
             )  # fmt: skip
-            self._emergency_aired(queued.emergency_id, started, outcome.results)
-            with channel.lock:
-                channel.source = source
-        with channel.lock:
-            channel.interruption = Interruption(INTERRUPTED_BY_EMERGENCY)
+            self._emergency_aired(queued.emergency_id, started, outcome.results,
+                                  outcome.interrupted)  # fmt: skip
 
     def _log_rest(
         self, program: Program, rest: Sequence[Segment], lines: Sequence[OutputLine], reason: str
@@ -704,32 +749,40 @@ class Station:
                                         reason=reason))  # fmt: skip
 
     def _log_unwritten(self, found: Unfinished, names: list[str]) -> None:
-        """Write the rows of aired items that died with the process before reaching the log."""
+        """Write the rows the player reported but the crash kept from the log, and the cut.
+
+        The journal holds what the player reported for each output at each item's end (or
+        cut); a row of those not in the log died in the writer's queue. The item on air when
+        the process died is logged partial on every output, up to the last tick.
+        """
         program = found.program
+        since = min(found.started.values(), default=program.start)
         with session_scope(self.sessions) as session:
             logged = {
-                (row.output, row.rendering_sha256, row.actual_start)
+                (row.output, row.rendering_sha256, row.status.value, row.actual_start)
                 for row in session.scalars(
                     select(AirLog).where(
-                        AirLog.actual_start >= min(found.started.values(), default=program.start)
+                        AirLog.zone_name == program.zone_name, AirLog.created_at >= since
                     )
                 )
             }
-        crash = "Phần mềm dừng đột ngột khi đang phát; đã phát khoảng {:.0f} giây."
-        for index, start in found.started.items():
+        for index, data in found.results:
             item = program.items[index]
-            if index in found.ended:
-                status, end, reason = AirStatus.PLAYED, found.ended[index], ""
-            elif index in found.cut:
-                status, end, reason = AirStatus.PARTIAL, found.cut[index], INTERRUPTED_BY_EMERGENCY
-            elif index == found.on_air:
-                end = found.last_seen or start
-                status, reason = AirStatus.PARTIAL, crash.format((end - start).total_seconds())
-            else:
+            start = datetime.fromisoformat(data["start"]) if data["start"] else None
+            if (data["output"], item.rendering_sha256, data["status"], start) in logged:
                 continue
+            end = datetime.fromisoformat(data["end"]) if data["end"] else None
+            self._record(PlayResult(program, item, AirStatus(data["status"]), data["output"],
+                                    start, end, data["reason"]))  # fmt: skip
+        if found.on_air is not None and found.on_air_since is not None:
+            item, start = program.items[found.on_air], found.on_air_since
+            end = found.last_seen or start
+            reason = (
+                "Phần mềm dừng đột ngột khi đang phát; "
+                f"đã phát khoảng {(end - start).total_seconds():.0f} giây."
+            )
             for name in names:
-                if (name, item.rendering_sha256, start) not in logged:
-                    self._record(PlayResult(program, item, status, name, start, end, reason))
+                self._record(PlayResult(program, item, AirStatus.PARTIAL, name, start, end, reason))
 
     # --- amplifiers -----------------------------------------------------------------------
 
@@ -845,7 +898,12 @@ class Station:
         )  # fmt: skip
         threads = []
         decoded: dict[Path, bytes] = {}
-        first = True
+        if not zones:
+            self.recorder.run(lambda session: emergencies.mark_failed(
+                session, emergency.id, "Không có cụm loa nào để phát."))  # fmt: skip
+            return []
+        with self._aired_lock:
+            self._airings[emergency.id] = _Airing(zones_left=len(zones), started=now)
         for zone_id, zone_name in sorted(zones.items(), key=lambda z: z[1]):
             program = Program(
                 zone_id=zone_id, zone_name=zone_name, slot_id=None, slot_name="Khẩn cấp",
@@ -855,9 +913,7 @@ class Station:
                 f"_khan-cap-{emergency.id}",
             )  # fmt: skip
             segments = assemble(program, sample_rate=SAMPLE_RATE, decoded=decoded)
-            # Only the first zone counts the airing, so repeats are scheduled once.
-            queued = Queued(emergency.id if first else 0, program, segments)
-            first = False
+            queued = Queued(emergency.id, program, segments)
             channel = self._channel(zone_id, zone_name)
             if channel.enqueue(queued):
                 threads.append(
@@ -884,22 +940,41 @@ class Station:
             self._release(channel)
 
     def _emergency_aired(
-        self, emergency_id: int, started: datetime, results: Sequence[PlayResult]
+        self,
+        emergency_id: int,
+        started: datetime,
+        results: Sequence[PlayResult],
+        cut_by_shutdown: bool = False,
     ) -> None:
-        """Count an airing (only one that went out), or record why it could not air."""
-        if not emergency_id:
-            return
+        """Note one zone's airing; once every zone has reported, count it or say why not.
+
+        An airing counts when it went out on any zone. One cut by a stop is not counted: the
+        request stays "airing" and the next start airs it again (if it is still recent).
+        """
         went_out = any(r.status in (AirStatus.PLAYED, AirStatus.PARTIAL) for r in results)
-        reason = "; ".join(sorted({r.reason for r in results if r.reason})) or "không phát được"
+        with self._aired_lock:
+            airing = self._airings.get(emergency_id)
+            if airing is None:
+                return
+            airing.zones_left -= 1
+            airing.went_out |= went_out
+            airing.cut |= cut_by_shutdown
+            airing.reasons |= {r.reason for r in results if r.reason}
+            if airing.zones_left > 0:
+                return
+            del self._airings[emergency_id]
+        if airing.cut:
+            return
+        reason = "; ".join(sorted(airing.reasons)) or "không phát được"
 
         def count(session: Session) -> None:
-            if went_out:
-                emergencies.mark_aired(session, emergency_id, started=started)
+            if airing.went_out:
+                emergencies.mark_aired(session, emergency_id, started=airing.started)
             else:
                 emergencies.mark_failed(session, emergency_id, reason)
 
         self.recorder.run(count)
-        if not went_out:
+        if not airing.went_out:
             self._alert(AlertKind.EMERGENCY, f"Tin khẩn cấp số {emergency_id} không phát được: "
                         f"{reason}", f"emergency {emergency_id} did not air")  # fmt: skip
         self._wake_emergencies.set()
@@ -928,6 +1003,13 @@ class Station:
             self._alert(kind, message, detail, zone_name)
 
         return report
+
+
+def _forget(journal: FileJournal) -> Callable[[Session], None]:
+    def forget(_session: Session) -> None:
+        journal.forget()
+
+    return forget
 
 
 def _journal_name(program: Program) -> str:

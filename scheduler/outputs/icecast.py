@@ -190,11 +190,12 @@ class IcecastOutput(Output):
             poller.poll(remaining * 1000)
 
     def _check(self) -> None:
-        if self._proc is None:
-            raise OutputError(f"{self.name} used before open()")
+        proc = self._proc  # read once: abort() in another thread may drop it
+        if proc is None:
+            raise OutputError(f"{self.name} is not open")
         if self._failed:
             raise OutputError(f"{self.name} already failed: {self._reason()}")
-        if self._proc.poll() is not None:
+        if proc.poll() is not None:
             self._raise_stopped("stopped")
 
     def close(self) -> None:
@@ -244,10 +245,11 @@ class IcecastOutput(Output):
 
     def _raise_stopped(self, what: str, cause: BaseException | None = None) -> None:
         self._failed = True
-        assert self._proc is not None
-        # Let ffmpeg finish dying and its last words reach the reader thread.
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self._proc.wait(timeout=1)
+        proc = self._proc  # abort() in another thread may have dropped it already
+        if proc is not None:
+            # Let ffmpeg finish dying and its last words reach the reader thread.
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=1)
         self._join_stderr()
         raise OutputError(f"{self.name} {what}: {self._reason()}") from cause
 

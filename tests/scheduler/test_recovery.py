@@ -58,7 +58,9 @@ def test_recovery_writes_what_the_journal_knows_and_nothing_twice(
     t1, t2 = t0 + timedelta(seconds=5), t0 + timedelta(seconds=7)
     write_journal(ctx, program, [
         {"event": "start", "index": 0, "at": at(t0)},
-        {"event": "end", "index": 0, "at": at(t1)},
+        {"event": "end", "index": 0, "at": at(t1), "results": [
+            {"output": "file", "status": "played", "start": at(t0), "end": at(t1), "reason": ""},
+        ]},
         {"event": "start", "index": 1, "at": at(t1)},
         {"event": "tick", "at": at(t2)},
     ])  # fmt: skip
@@ -148,3 +150,25 @@ def test_a_slot_job_that_runs_past_the_grace_logs_the_slot_missed(ctx: StationCo
     station.recorder.flush()
     with session_scope(ctx.sessions) as session:
         assert session.scalars(select(Alert).where(Alert.kind == AlertKind.MISSED)).first()
+
+
+def test_an_emergency_during_a_slots_lead_in_does_not_wait_for_the_slot(
+    ctx: StationContext,
+) -> None:
+    zone_id, _slot_id, start = slot_in(ctx, 8)
+    bulletin = approved_bulletin(ctx, zone_id, "Bản tin của khung giờ.")
+    station = station_for(ctx)
+    station.build_plan(start.astimezone(ctx.settings.zone).date(), reconcile=False)
+    station.start()
+    ctx.station = station
+    try:
+        # The slot holds the zone from three seconds before its start, feeding silence.
+        _time.sleep(max(0.0, (start - ctx.now()).total_seconds()) - 2.0)
+        ctx.request_emergency(title="Khẩn", text="Khẩn cấp.", zone_ids=[zone_id])
+        wait_for(lambda: len(airlog(ctx)) == 2, timeout=60)
+    finally:
+        station.shutdown()
+    alarm, slot_row = airlog(ctx)
+    assert alarm.source == AirSource.EMERGENCY and alarm.actual_start is not None
+    assert alarm.actual_start < start, "aired before the slot's start, not after its lead-in"
+    assert slot_row.bulletin_id == bulletin and slot_row.status == AirStatus.PLAYED
