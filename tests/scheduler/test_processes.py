@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time as _time
@@ -19,17 +18,12 @@ from sqlalchemy import select
 from playlists import ledger
 from playlists.db import session_scope
 from playlists.models import AirSource, AirStatus, Emergency
+from tests.icecast_server import free_port
 from tests.scheduler.helpers import airlog, approved_bulletin, slot_in, wait_for
 from tests.scheduler.test_onair import LONG_TEXT
 from web.context import StationContext
 
 LOA = str(Path(sys.executable).parent / "loa")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def environment(ctx: StationContext) -> dict[str, str]:

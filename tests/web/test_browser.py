@@ -8,46 +8,18 @@ from __future__ import annotations
 
 import csv
 import io
-import shutil
-import socket
-import threading
 import time as _time
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-import uvicorn
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from playlists.db import session_scope
 from playlists.models import Slot, Zone
-from web.app import create_app
 from web.context import StationContext
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM_FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--autoplay-policy=no-user-gesture-required",
-]  # fmt: skip
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    assert chromium, "Chromium is installed by `bash scripts/install.sh --dev`"
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture
@@ -56,22 +28,6 @@ def station(ctx: StationContext) -> StationContext:
     ctx.settings = ctx.settings.model_copy(update={"prepare_lead_s": 2.0})
     ctx.station.settings = ctx.settings
     return ctx
-
-
-@pytest.fixture
-def server(station: StationContext) -> Iterator[str]:
-    port = free_port()
-    config = uvicorn.Config(create_app(station), host="127.0.0.1", port=port, log_level="warning")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = _time.monotonic() + 30
-    while not srv.started:
-        assert _time.monotonic() < deadline, "server did not start"
-        _time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=30)
 
 
 def test_a_bulletin_goes_from_the_form_to_the_air_and_into_the_csv(

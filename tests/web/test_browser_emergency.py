@@ -7,46 +7,21 @@ says so. An alert raised meanwhile shows in the banner until someone marks it de
 
 from __future__ import annotations
 
-import shutil
-import socket
-import threading
 import time as _time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
-import uvicorn
-from playwright.sync_api import Browser, Dialog, Page, sync_playwright
+from playwright.sync_api import Browser, Dialog, Page
 from sqlalchemy import select
 
 from playlists.alerts import raise_alert
 from playlists.db import session_scope
 from playlists.models import AirLog, AirSource, AirStatus, AlertKind, Emergency, Zone
-from web.app import create_app
 from web.context import StationContext
 
 pytestmark = pytest.mark.browser
 
 PIN = "13579"
-CHROMIUM_FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    assert chromium, "Chromium is installed by `bash scripts/install.sh --dev`"
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture
@@ -55,23 +30,6 @@ def station(ctx: StationContext) -> StationContext:
     ctx.settings = ctx.settings.model_copy(update={"prepare_lead_s": 2.0, "operator_pin": PIN})
     ctx.station.settings = ctx.settings
     return ctx
-
-
-@pytest.fixture
-def server(station: StationContext) -> Iterator[str]:
-    """A real uvicorn server whose app starts the real scheduler (create_app's lifespan)."""
-    port = free_port()
-    config = uvicorn.Config(create_app(station), host="127.0.0.1", port=port, log_level="warning")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = _time.monotonic() + 30
-    while not srv.started:
-        assert _time.monotonic() < deadline, "server did not start"
-        _time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=30)
 
 
 def wait_for(predicate: Callable[[], object], what: str, timeout: float = 30.0) -> None:
