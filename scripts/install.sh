@@ -52,6 +52,6 @@ PY
 if [ "$dev" = 1 ]; then
   .venv/bin/python -m pip install --quiet -e ".[dev]"
 else
-  .venv/bin/python -m pip install --quiet -e ".[piper,check]"
+  .venv/bin/python -m pip install --quiet -e ".[piper,check,postgres]"
 fi
 echo "Đã cài xong Loa Phường trong .venv"
