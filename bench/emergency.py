@@ -25,12 +25,13 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from playlists.db import session_scope
-from playlists.models import AirLog, AirSource, Slot, Zone
-from playlists.schemas import BulletinCreate
-from playlists.settings import Settings
+from playlists.asrun.models import AirLog, AirSource
+from playlists.bulletins.schemas import BulletinCreate
+from playlists.core.db import session_scope
+from playlists.slots.models import Slot, Zone
 from scheduler.station import Station
 from web.context import StationContext
+from web.settings import Settings
 
 TARGET_S = 2.0
 LONG_TEXT = (
@@ -71,8 +72,8 @@ def busy_station(folder: Path) -> tuple[StationContext, int, int, datetime]:
                 title=f"Bản tin {number}", text=f"Bản tin số {number}. {LONG_TEXT}", topic=8,
                 first_day=today, last_day=today, per_day=1, zone_ids=[busy_id],
             )  # fmt: skip
-            bulletin = ctx.create_bulletin(data, session=session)
-            ctx.approve(bulletin.id, session=session, approver="Chủ tịch")
+            bulletin = ctx.newsroom(session).create(data, session=session)
+            ctx.newsroom(session).approve(bulletin.id, session=session, approver="Chủ tịch")
     ctx.station = Station(settings=settings, session_factory=ctx.sessions, clock=ctx.clock)
     ctx.station.build_plan(local.date(), reconcile=False)
     return ctx, busy_id, quiet_id, start

@@ -8,10 +8,10 @@ line is the station's p99 start error (the worse of its two outputs).
 
 The station is the real one: a temporary data folder with a migrated database (through
 `web.context.StationContext`), one zone, N slots of S seconds starting back to back, and
-bulletins written in Vietnamese, rendered by espeak-ng and approved through
-`playlists.service`, short enough (with a speed picked per bulletin) that exactly two fit a
-slot; the day plan is built by the station and checked before air (two items in every slot,
-the first on the slot's instant), then `Station.start()`, wait for the as-run log,
+bulletins written in Vietnamese, rendered by espeak-ng and approved through the newsroom
+(`playlists.bulletins.workflow`), short enough (with a speed picked per bulletin) that exactly
+two fit a slot; the day plan is built by the station and checked before air (two items in
+every slot, the first on the slot's instant), then `Station.start()`, wait for the as-run log,
 `Station.shutdown()`. Icecast is a private Debian icecast2 on a free loopback port
 (tests/icecast_server.py). LOA_* variables are ignored.
 
@@ -90,13 +90,15 @@ from _icecast import (
 from sqlalchemy import select
 
 from audio.ffmpeg import decode_pcm
-from playlists import service
-from playlists.db import session_scope
-from playlists.models import AirLog, AirSource, AirStatus, PlanItem, Slot, Zone
-from playlists.schemas import BulletinCreate
-from playlists.settings import Settings
-from scheduler.programs import slug
+from playlists.asrun.models import AirLog, AirSource, AirStatus
+from playlists.bulletins import workflow
+from playlists.bulletins.schemas import BulletinCreate
+from playlists.core.db import session_scope
+from playlists.core.text import slug
+from playlists.planning.models import PlanItem
+from playlists.slots.models import Slot, Zone
 from web.context import StationContext
+from web.settings import Settings
 
 TIMEZONE = "Asia/Ho_Chi_Minh"
 ZONE_NAME = "Cụm đo giờ"
@@ -275,11 +277,11 @@ def add_bulletins(ctx: StationContext, zone_id: int, phrases: list[tuple[str, fl
     for number, (text, speed) in enumerate(phrases, 1):
         data = BulletinCreate(
             title=f"Đo giờ {number:02d}: {text}", text=text, topic=TOPIC, first_day=today,
-            last_day=today, per_day=service.MAX_PER_DAY, zone_ids=[zone_id], speed=speed,
+            last_day=today, per_day=workflow.MAX_PER_DAY, zone_ids=[zone_id], speed=speed,
         )  # fmt: skip
         with session_scope(ctx.sessions) as session:
-            bulletin = ctx.create_bulletin(data, session=session)
-            ctx.approve(bulletin.id, session=session, approver="Trưởng đài")
+            bulletin = ctx.newsroom(session).create(data, session=session)
+            ctx.newsroom(session).approve(bulletin.id, session=session, approver="Trưởng đài")
 
 
 def planned_slots(
@@ -548,7 +550,7 @@ def measure(
     ctx: StationContext, server: IcecastServer, folder: Path, count: int, slot_s: int, load: bool
 ) -> None:
     """Set the station up, air it under load, run the bare reference, print the figures."""
-    needed = math.ceil(2 * count / service.MAX_PER_DAY) + 2
+    needed = math.ceil(2 * count / workflow.MAX_PER_DAY) + 2
     phrases = pick_phrases(ctx, needed, slot_s)
     first = (datetime.now(UTC) + timedelta(seconds=SETUP_S)).replace(microsecond=0)
     zone_id, *slot_ids = add_slots(ctx, first, count, slot_s)

@@ -38,33 +38,28 @@ from pathlib import Path
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
 
-from playlists.db import make_engine, migrate
-from playlists.models import (
-    AirLog,
-    AirStatus,
+from playlists.bulletins.models import (
     Bulletin,
     BulletinStatus,
     Priority,
     Rendering,
-    Slot,
     Topic,
-    Zone,
     bulletin_zones,
-    slot_zones,
 )
-from playlists.planner import (
+from playlists.core.db import make_engine, migrate
+from playlists.planning.engine import build_range_plan, iter_range_plan
+from playlists.planning.specs import (
     BulletinSpec,
     DayPlan,
     PlanningRules,
     SlotSpec,
     ZoneSpec,
-    build_range_plan,
-    iter_range_plan,
 )
-from playlists.plans import load_specs
+from playlists.planning.store import load_specs
+from playlists.slots.models import Slot, Zone, slot_zones
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 YEAR_FIRST = date(2026, 1, 1)
@@ -251,78 +246,11 @@ def load_year_specs(
 ) -> tuple[list[ZoneSpec], list[SlotSpec], list[BulletinSpec]]:
     """Load zones, slots and the approved bulletins overlapping a range, as planner specs.
 
-    The query shape and conversion of `playlists.plans.load_specs`, with the day filter
-    widened to the range, the slots' segments and cancellations, the topic, and the plays
-    already aired before the range (the inputs the planner's preferences use).
+    The station's own loader, with the range and the plays already aired before it (the
+    inputs the planner's preferences use).
     """
-    zones = [ZoneSpec(z.id, z.name) for z in session.scalars(select(Zone))]
-    slots = [
-        SlotSpec(
-            id=s.id,
-            name=s.name,
-            start=s.start,
-            duration_s=s.duration_s,
-            zone_ids=frozenset(z.id for z in s.zones),
-            days=s.days,
-            valid_from=s.valid_from,
-            valid_to=s.valid_to,
-            head_s=s.head_s,
-            relay_s=s.relay_s,
-            tail_s=s.tail_s,
-            cancelled=frozenset(c.day for c in s.cancellations),
-        )
-        for s in session.scalars(
-            select(Slot).options(selectinload(Slot.zones), selectinload(Slot.cancellations))
-        )
-    ]
-    query = (
-        select(Bulletin)
-        .options(selectinload(Bulletin.zones), selectinload(Bulletin.rendering))
-        .where(
-            Bulletin.status == BulletinStatus.APPROVED,
-            Bulletin.first_day <= last,
-            Bulletin.last_day >= first,
-        )
-    )
-    rows = list(session.scalars(query))
     before = datetime.combine(first, time(0), tzinfo=TZ)
-    aired = {
-        bulletin_id: (count, latest)
-        for bulletin_id, count, latest in session.execute(
-            select(AirLog.bulletin_id, func.count(), func.max(AirLog.actual_start))
-            .where(
-                AirLog.bulletin_id.in_([b.id for b in rows]),
-                AirLog.status == AirStatus.PLAYED,
-                AirLog.actual_start < before,
-            )
-            .group_by(AirLog.bulletin_id)
-        )
-    }
-    bulletins = [
-        BulletinSpec(
-            id=b.id,
-            title=b.title,
-            priority_rank=b.priority.rank,
-            first_day=b.first_day,
-            last_day=b.last_day,
-            per_day=b.per_day,
-            zone_ids=frozenset(z.id for z in b.zones),
-            rendering_id=b.rendering.id if b.rendering else None,
-            duration_s=b.rendering.duration_s if b.rendering else 0.0,
-            topic_id=b.topic_id,
-            aired_plays=aired.get(b.id, (0, None))[0],
-            last_aired=aware(aired.get(b.id, (0, None))[1]),
-        )
-        for b in rows
-    ]
-    return zones, slots, bulletins
-
-
-def aware(instant: datetime | None) -> datetime | None:
-    """Return an instant from func.max() as aware UTC (SQLite hands it back naive)."""
-    if instant is None or instant.tzinfo is not None:
-        return instant
-    return instant.replace(tzinfo=UTC)
+    return load_specs(session=session, day=first, last_day=last, aired_before=before)
 
 
 def summarize(plans: list[DayPlan]) -> tuple[int, int, int, float]:

@@ -10,9 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from audio.speech import SpeechRenderer
-from playlists.models import Bulletin, Priority, Slot, Zone
-from playlists.schemas import BulletinCreate
-from playlists.service import approve, create_bulletin
+from playlists.bulletins.models import Bulletin, Priority
+from playlists.bulletins.schemas import BulletinCreate
+from playlists.bulletins.workflow import approve, create_bulletin
+from playlists.slots.models import Slot, Zone
 
 log = logging.getLogger(__name__)
 

@@ -1,52 +1,10 @@
-"""Time, passed in: the station reads the clock and sleeps only through a `Clock`."""
+"""Pacing audio on a clock that never jumps, from one reading of the wall clock."""
 
 from __future__ import annotations
 
-import time as _time
-from datetime import UTC, datetime
-from typing import Protocol
+from datetime import datetime
 
-
-class Clock(Protocol):
-    """Where the station gets the current instant and how it waits for a future one."""
-
-    def now(self) -> datetime:
-        """Return the current instant, aware, in UTC."""
-        ...
-
-    def sleep_until(self, instant: datetime) -> None:
-        """Block until `instant` (return at once if it has passed)."""
-        ...
-
-    def monotonic(self) -> float:
-        """Return seconds on a clock that never jumps (for pacing audio)."""
-        ...
-
-    def sleep(self, seconds: float) -> None:
-        """Block for `seconds` of monotonic time."""
-        ...
-
-
-class SystemClock:
-    """The wall clock, with a final short sleep so that waits end close to the instant."""
-
-    def now(self) -> datetime:
-        return datetime.now(UTC)
-
-    def sleep_until(self, instant: datetime) -> None:
-        while True:
-            remaining = (instant - self.now()).total_seconds()
-            if remaining <= 0:
-                return
-            # Long waits in slices, so a changed wall clock (NTP step) is noticed within 0.5 s.
-            _time.sleep(min(remaining, 0.5))
-
-    def monotonic(self) -> float:
-        return _time.monotonic()
-
-    def sleep(self, seconds: float) -> None:
-        if seconds > 0:
-            _time.sleep(seconds)
+from playlists.core.clock import Clock
 
 
 class Pacer:

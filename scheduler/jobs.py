@@ -1,8 +1,16 @@
 """The functions the persistent job store calls, by name, in whichever process runs the station.
 
-APScheduler stores a job as a reference to a module-level function and its arguments, so a
-restarted process finds its jobs again. Each function looks up the running `Station` by its
-key (the database URL) and hands over; a job for a station that is not running does nothing.
+APScheduler keeps each job in the station's database as a textual reference to one of these
+functions and its arguments (pickled), so a restarted process finds its jobs again. That makes
+these names and argument shapes a stored interface: the references below and the arguments
+`reconcile.wanted_jobs` gives them are pinned by tests/scheduler/test_jobs.py. When either
+has to change, keep the old function as a forwarder for one release, or add a migration that
+deletes the stored air:/amp: rows (reconciliation at start-up makes them again from the plan);
+docs/architecture.md says so too.
+
+Each function looks up the running `Station` by its key (a hash of the database URL) in this
+process's registry and hands over; a job for a station that does not run here does nothing.
+The registry is per process because one process may run several stations (the tests do).
 """
 
 from __future__ import annotations
@@ -15,6 +23,11 @@ if TYPE_CHECKING:
     from scheduler.station import Station
 
 log = logging.getLogger(__name__)
+
+# The stored references. Never rename without the upgrade step above.
+AIR_SLOT = "scheduler.jobs:air_slot"  # args: [station key, "YYYY-MM-DD", slot id]
+AMPLIFIER = "scheduler.jobs:amplifier"  # args: [station key, "on"|"off", "YYYY-MM-DD", slot id]
+BUILD_TOMORROW = "scheduler.jobs:build_tomorrow"  # args: [station key]
 
 _running: dict[str, Station] = {}
 

@@ -1,4 +1,4 @@
-"""The station's one database writer for what happens on air: as-run rows and alerts.
+"""The as-run writer: the station's one database writer for what happens on air.
 
 The player hands results to a queue and goes on; this thread writes them in order. A write
 that fails (the database restarting, locked for too long, a full disk) is retried, and a row
@@ -20,10 +20,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from playlists.db import session_scope
-from playlists.models import AirStatus
-from scheduler import asrun
-from scheduler.playout import PlayResult, Program
+from playlists.asrun import ledger
+from playlists.asrun.models import AirLog, AirStatus
+from playlists.core.db import session_scope
+from scheduler.playout.programs import PlayResult, Program
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ class Recorder:
             try:
                 with session_scope(self.sessions) as session:
                     if isinstance(work, PlayResult):
-                        asrun.record(work, session=session)
+                        record(work, session=session)
                     else:
                         work(session)
             except Exception:
@@ -123,10 +123,34 @@ class Recorder:
                     bad.write(line + "\n")
         with session_scope(self.sessions) as session:
             for result in results:
-                asrun.record(result, session=session)
+                record(result, session=session)
         self.spool.unlink()
         log.warning("%d as-run row(s) written from %s", len(results), self.spool)
         return len(results)
+
+
+def record(result: PlayResult, *, session: Session) -> AirLog:
+    """Append one as-run row for a play result: the log is written from what the player
+    measured, never from the plan."""
+    program, item = result.program, result.item
+    return ledger.append(
+        session,
+        zone_id=program.zone_id,
+        zone_name=program.zone_name,
+        output=result.output,
+        slot_id=program.slot_id,
+        slot_name=program.slot_name,
+        bulletin_id=item.bulletin_id,
+        bulletin_title=item.title,
+        topic_name=item.topic_name,
+        rendering_sha256=item.rendering_sha256,
+        scheduled_start=item.scheduled_start,
+        actual_start=result.actual_start,
+        actual_end=result.actual_end,
+        status=result.status,
+        source=program.source,
+        reason=result.reason,
+    )
 
 
 def _iso(when: datetime | None) -> str | None:

@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from playlists.db import session_scope
-from playlists.models import Slot, Zone
-from playlists.settings import Settings
+from playlists.core.db import session_scope
+from playlists.slots.models import Slot, Zone
 from web.context import StationContext
+from web.settings import Settings
 
 
 def _is_loopback(host: object) -> bool:

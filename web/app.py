@@ -12,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from playlists.errors import DomainError, InputError
+from playlists.core.errors import DomainError, InputError
 from web import api, pages
 from web.context import StationContext
 

@@ -1,64 +1,167 @@
-"""Everything a running station shares between pages, the API and the command line."""
+"""The composition root: builds, on first use, what a command or the web app needs, and no more.
+
+`loa zone list` opens the database and nothing else; a page gets a session from the web's own
+pool; only `loa serve`, `loa play` and `loa emergency` build the `Station` (its scheduler,
+player and as-run writer). The web and the station each have their own engine, and under
+`loa serve` the pages are served by worker processes of their own (web/serving.py): no load
+on the pages can make a slot, the as-run writer or a scheduled job wait.
+
+A unit of work (`unit_of_work`) commits, then reacts once to what the domain said it changed
+(playlists/core/changes.py): plans rebuilt, lexicon re-read, the player woken. Where the
+station runs in another process, the reaction it owes is sent to it (`elsewhere`).
+"""
 
 from __future__ import annotations
 
+import getpass
 import logging
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from audio.recording import master_recording
-from audio.speech import Rendered, SpeechRenderer
-from playlists import emergencies, service
-from playlists.db import make_engine, make_session_factory, migrate, session_scope
-from playlists.errors import InputError
-from playlists.lexicon import effective_lexicon
-from playlists.models import Bulletin, DayPlan, Emergency, Zone
-from playlists.schemas import BulletinCreate
-from playlists.service import refresh_renderings
-from playlists.settings import Settings
-from playlists.speech import make_renderer, mastering_spec, station_normalizer
-from scheduler.clock import Clock, SystemClock
-from scheduler.station import Station
+from playlists.core import changes
+from playlists.core.changes import Change
+from playlists.core.clock import Clock, SystemClock, local_day
+from playlists.core.db import ensure_migrated, make_engine, make_session_factory, session_scope
+from web.settings import Settings
+
+if TYPE_CHECKING:
+    from audio.speech import SpeechRenderer
+    from playlists.bulletins.workflow import Newsroom
+    from playlists.emergencies.models import Emergency
+    from scheduler.station import Station
 
 log = logging.getLogger(__name__)
 
+# Connections each engine may hold. The web's pool bounds the requests served at once by one
+# process (the session dependency waits for a turn rather than for a connection): more would
+# only make Python's threads fight over one interpreter lock. The station's serves the
+# player's threads, the as-run writer, the scheduler's jobs and the command line.
+WEB_POOL = 8
+STATION_POOL = 10
 
-@dataclass
+Elsewhere = Callable[[Change], None]
+"""Tell the station running in another process what it must catch up with."""
+
+
 class StationContext:
-    """The station's settings, database, speech renderer, clock and scheduler, built once."""
+    """One station's settings, clock and database, and the parts built from them on demand."""
 
-    settings: Settings
-    engine: Engine
-    sessions: sessionmaker[Session]
-    renderer: SpeechRenderer
-    clock: Clock
-    station: Station
-    _started: bool = field(default=False)
-    _offline_renderer: SpeechRenderer | None = field(default=None)
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        station: Station | None = None,
+        elsewhere: Elsewhere | None = None,
+    ) -> None:
+        self.settings = settings
+        self.clock: Clock = clock or SystemClock()
+        self.elsewhere = elsewhere
+        self._started = False
+        self._voices: dict[str, tuple[dict[str, str], SpeechRenderer]] = {}
+        self._voices_lock = threading.Lock()
+        if station is not None:
+            self.station = station
 
     @classmethod
     def create(
-        cls, settings: Settings, *, clock: Clock | None = None, station: Station | None = None
+        cls,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        station: Station | None = None,
+        elsewhere: Elsewhere | None = None,
     ) -> StationContext:
-        """Open the database (migrating it) and wire the station's parts together."""
-        engine = make_engine(settings.db_url)
-        migrate(engine)
-        sessions = make_session_factory(engine)
-        clock = clock or SystemClock()
-        with session_scope(sessions) as session:
-            lexicon = effective_lexicon(session=session)
-        return cls(
-            settings=settings,
-            engine=engine,
-            sessions=sessions,
-            renderer=make_renderer(settings, lexicon=lexicon),
-            clock=clock,
-            station=station or Station(settings=settings, session_factory=sessions, clock=clock),
-        )
+        """Open the station's database (migrating it when it is behind) and wire the rest."""
+        ctx = cls(settings, clock=clock, station=station, elsewhere=elsewhere)
+        ensure_migrated(ctx.engine)
+        return ctx
+
+    # --- the database ------------------------------------------------------------------------
+
+    @cached_property
+    def engine(self) -> Engine:
+        """Return the station's own engine: the command line, the scheduler and the player."""
+        return make_engine(self.settings.db_url, pool_size=STATION_POOL)
+
+    @cached_property
+    def sessions(self) -> sessionmaker[Session]:
+        """Return sessions on the station's own engine."""
+        return make_session_factory(self.engine)
+
+    @cached_property
+    def web_engine(self) -> Engine:
+        """Return the web app's engine, apart from the station's."""
+        return make_engine(self.settings.db_url, pool_size=WEB_POOL)
+
+    @cached_property
+    def web_sessions(self) -> sessionmaker[Session]:
+        """Return sessions for web requests."""
+        return make_session_factory(self.web_engine)
+
+    @contextmanager
+    def unit_of_work(self, sessions: sessionmaker[Session] | None = None) -> Iterator[Session]:
+        """Open a session, commit it, then react to what it changed (the one place that does).
+
+        A refusal or any error rolls everything back and reacts to nothing.
+        """
+        with session_scope(sessions or self.sessions) as session:
+            yield session
+            # Taken before the commit in session_scope: a rollback leaves nothing to react to.
+            noted = changes.take(session)
+        self.react(noted)
+
+    def react(self, noted: set[Change]) -> None:
+        """Catch up with committed changes: plans, the lexicon, the station's jobs and player."""
+        if Change.PLANS in noted:
+            self.replan()
+            noted = (noted - {Change.PLANS}) | {Change.SCHEDULE}
+        if "station" in self.__dict__:
+            station = self.station
+            if Change.LEXICON in noted:
+                station.soon(self.refresh_renderings, "refresh-renderings-now")
+            if Change.SCHEDULE in noted:
+                station.reconcile()
+            if Change.EMERGENCY in noted:
+                station.emergency_requested()
+        elif self.elsewhere is not None:
+            for change in sorted(noted):
+                self.elsewhere(change)
+
+    def replan(self) -> list[date]:
+        """Rebuild the plans already made for today and tomorrow."""
+        from playlists.planning.store import replan, rules_from
+
+        with session_scope(self.sessions) as session:
+            return replan(
+                session=session,
+                now=self.now(),
+                tz=self.settings.zone,
+                rules=rules_from(self.settings.planning),
+            )
+
+    def build_plan(self, day: date) -> None:
+        """Build and store a day's plan (the running station's jobs follow)."""
+        from playlists.planning.store import build_and_store, rules_from
+
+        with self.unit_of_work() as session:
+            build_and_store(
+                session=session,
+                day=day,
+                tz=self.settings.zone,
+                now=self.now(),
+                rules=rules_from(self.settings.planning),
+            )
+
+    # --- time --------------------------------------------------------------------------------
 
     def now(self) -> datetime:
         """Return the current instant (UTC)."""
@@ -66,7 +169,120 @@ class StationContext:
 
     def today(self) -> date:
         """Return the station's local date."""
-        return self.now().astimezone(self.settings.zone).date()
+        return local_day(self.now(), self.settings.zone)
+
+    # --- speech and the editorial steps --------------------------------------------------------
+
+    def speech(self, session: Session) -> SpeechRenderer:
+        """Return the speech renderer, reading with the station's lexicon as `session` sees it.
+
+        The lexicon is checked on every use (a few rows): a change made by another process,
+        the command line or another web worker, is read at once.
+        """
+        return self._voice("speech", session, offline_only=False)
+
+    def emergency_speech(self, session: Session) -> SpeechRenderer:
+        """Return the renderer of emergencies: offline engines only (never wait on the net)."""
+        return self._voice("emergency", session, offline_only=True)
+
+    @property
+    def renderer(self) -> SpeechRenderer:
+        """Return the speech renderer outside a request (commands, jobs)."""
+        with session_scope(self.sessions) as session:
+            return self.speech(session)
+
+    def newsroom(self, session: Session) -> Newsroom:
+        """Return the editorial steps bound to this station, for work in `session`."""
+        from playlists.bulletins.workflow import Newsroom
+
+        return Newsroom(
+            renderer=self.speech(session),
+            media_dir=self.settings.media_dir,
+            limits=self.settings.limits,
+            clock=self.clock,
+            tz=self.settings.zone,
+        )
+
+    def _voice(self, name: str, session: Session, *, offline_only: bool) -> SpeechRenderer:
+        from playlists.bulletins.rendering import make_renderer, offline_engines
+        from playlists.lexicon.service import lexicon_from, station_normalizer, station_readings
+
+        own = station_readings(session=session)
+        with self._voices_lock:
+            known = self._voices.get(name)
+            if known is None:
+                engines = offline_engines(self.settings.speech) if offline_only else None
+                renderer = make_renderer(self.settings, engines, lexicon=lexicon_from(own))
+            else:
+                renderer = known[1]
+                if known[0] != own:
+                    renderer.normalizer = station_normalizer(lexicon_from(own))
+            self._voices[name] = (own, renderer)
+            return renderer
+
+    def refresh_renderings(self) -> list[int]:
+        """Re-render stale or offline-voiced running bulletins (plans follow if any changed)."""
+        from playlists.bulletins.rendering import refresh_renderings
+
+        with self.unit_of_work() as session:
+            return refresh_renderings(
+                session=session,
+                renderer=self.speech(session),
+                media_dir=self.settings.media_dir,
+                today=self.today(),
+            )
+
+    # --- emergencies ---------------------------------------------------------------------------
+
+    def request_emergency(
+        self,
+        *,
+        title: str = "",
+        text: str = "",
+        recording: Path | None = None,
+        recording_name: str = "",
+        zone_ids: list[int] | None = None,
+        repeat: int = 1,
+        every_min: float = 0.0,
+        requested_by: str | None = None,
+    ) -> Emergency:
+        """Prepare an emergency's audio and store the request; the running station airs it.
+
+        Without `requested_by`, the request is the person at this machine's (their login).
+        """
+        from playlists.bulletins.rendering import mastering_spec
+        from playlists.emergencies import service as emergencies
+        from playlists.emergencies.service import EmergencyDraft
+
+        draft = EmergencyDraft(
+            requested_by=getpass.getuser() if requested_by is None else requested_by,
+            text=text,
+            recording=recording,
+            recording_name=recording_name or (recording.name if recording else ""),
+            title=title,
+            zone_ids=zone_ids or [],
+            repeat=repeat,
+            every_min=every_min,
+        )
+        with self.unit_of_work() as session:
+            return emergencies.send(
+                session,
+                draft=draft,
+                voice=self.emergency_speech(session),
+                media_dir=self.settings.media_dir,
+                spec=mastering_spec(self.settings.speech),
+                max_text_chars=self.settings.max_text_chars,
+                now=self.now(),
+            )
+
+    # --- the station (scheduler, player, as-run writer) -----------------------------------------
+
+    @cached_property
+    def station(self) -> Station:
+        """Return the station's scheduler and player (built only by the commands that air)."""
+        from scheduler.station import Station
+
+        return Station(settings=self.settings, session_factory=self.sessions, clock=self.clock)
 
     def start(self) -> None:
         """Start the scheduler (once), with the housekeeping that keeps audio fresh."""
@@ -78,140 +294,11 @@ class StationContext:
             self._started = True
 
     def stop(self) -> None:
-        """Stop the scheduler and close the database."""
-        # Always: a command that aired something (loa play) holds outputs open too.
-        self.station.shutdown()
+        """Stop whatever was built: the station (a command that aired holds outputs open too)."""
+        if "station" in self.__dict__:
+            self.station.shutdown()
         self._started = False
-        self.engine.dispose()
-
-    def bulletins_changed(self) -> None:
-        """Rebuild the plans already made for today and tomorrow, so approvals show up at once."""
-        today = self.today()
-        with session_scope(self.sessions) as session:
-            days = [
-                d for d in (today, today + timedelta(days=1)) if session.get(DayPlan, d) is not None
-            ]
-        for day in days:
-            self.station.build_plan(day)
-
-    # The editorial steps, with the station's renderer, media folder, limits and clock wired in,
-    # so pages, the API and the CLI call them the same way.
-
-    def create_bulletin(
-        self,
-        data: BulletinCreate,
-        *,
-        session: Session,
-        recording: Rendered | None = None,
-        recording_name: str | None = None,
-    ) -> Bulletin:
-        """Save a new bulletin (submitting it renders its audio)."""
-        return service.create_bulletin(
-            data,
-            session=session,
-            renderer=self.renderer,
-            media_dir=self.settings.media_dir,
-            max_text_chars=self.settings.max_text_chars,
-            now=self.now(),
-            today=self.today(),
-            recording=recording,
-            recording_name=recording_name,
-        )
-
-    def submit(self, bulletin_id: int, *, session: Session) -> Bulletin:
-        """Send a bulletin for approval."""
-        return service.submit(
-            bulletin_id,
-            session=session,
-            renderer=self.renderer,
-            media_dir=self.settings.media_dir,
-            now=self.now(),
-            today=self.today(),
-        )
-
-    def approve(self, bulletin_id: int, *, session: Session, approver: str) -> Bulletin:
-        """Approve a submitted bulletin."""
-        return service.approve(
-            bulletin_id,
-            session=session,
-            approver=approver,
-            renderer=self.renderer,
-            media_dir=self.settings.media_dir,
-            now=self.now(),
-            today=self.today(),
-        )
-
-    def reload_lexicon(self) -> None:
-        """Read the station's lexicon again (another process, the CLI, may have changed it)."""
-        with session_scope(self.sessions) as session:
-            lexicon = effective_lexicon(session=session)
-        self.renderer.normalizer = station_normalizer(lexicon)
-
-    def lexicon_changed(self) -> None:
-        """Use the new lexicon now and re-read running bulletins with it, in the background."""
-        self.reload_lexicon()
-        self.station.soon(self.refresh_renderings, "refresh-renderings-now")
-
-    def refresh_renderings(self) -> list[int]:
-        """Re-render stale or offline-voiced running bulletins, and replan if any changed."""
-        self.reload_lexicon()
-        with session_scope(self.sessions) as session:
-            changed = refresh_renderings(
-                session=session,
-                renderer=self.renderer,
-                media_dir=self.settings.media_dir,
-                today=self.today(),
-            )
-        if changed:
-            self.bulletins_changed()
-        return changed
-
-    def request_emergency(
-        self,
-        *,
-        title: str,
-        text: str = "",
-        recording: Path | None = None,
-        zone_ids: list[int],
-        repeat: int = 1,
-        every_min: float = 0.0,
-        requested_by: str = "",
-    ) -> Emergency:
-        """Prepare an emergency's audio, store the request, and wake the running station.
-
-        Text is spoken by the offline engine: an emergency must not wait on the internet
-        (nor on gTTS's retries), and the offline voice answers in a fraction of a second.
-        """
-        if recording is not None:
-            rendered = master_recording(
-                recording, self.settings.media_dir / "emergency", mastering_spec(self.settings),
-                max_duration_s=emergencies.MAX_DURATION_S,
-            )  # fmt: skip
-        elif text.strip():
-            if len(text) > self.settings.max_text_chars:
-                raise InputError({"text": "Nội dung tin khẩn cấp quá dài."})
-            rendered = self._emergency_renderer().render(text)
-        else:
-            raise InputError({"text": "Cần nội dung tin khẩn cấp hoặc một tệp ghi âm."})
-        with session_scope(self.sessions) as session:
-            emergency = emergencies.request_emergency(
-                session, rendered=rendered, media_dir=self.settings.media_dir,
-                title=title or (text.strip()[:60] if text else "Tin khẩn cấp"), text=text,
-                zone_ids=zone_ids, repeat=repeat, every_min=every_min,
-                requested_by=requested_by, now=self.now(),
-            )  # fmt: skip
-        self.station.emergency_requested()
-        return emergency
-
-    def _emergency_renderer(self) -> SpeechRenderer:
-        if self._offline_renderer is None:
-            offline = tuple(e for e in self.settings.tts_engines if e != "gtts") or ("offline",)
-            with session_scope(self.sessions) as session:
-                lexicon = effective_lexicon(session=session)
-            self._offline_renderer = make_renderer(self.settings, offline, lexicon)
-        return self._offline_renderer
-
-    def has_zones(self) -> bool:
-        """Tell whether the station has any zone yet."""
-        with session_scope(self.sessions) as session:
-            return session.scalar(select(Zone.id).limit(1)) is not None
+        for name in ("engine", "web_engine"):
+            engine = self.__dict__.get(name)
+            if engine is not None:
+                engine.dispose()

@@ -1,4 +1,10 @@
-"""Request dependencies: the station context and one session per request."""
+"""Request dependencies: the station context, and one unit of work per request.
+
+The session is committed when the route function returns, before the response is sent, so a
+client is never told "saved" for a row whose commit then failed; a failed commit is an error
+to the client. A request holds one connection at most, from the web's own pool, and waits for
+its turn (without a worker thread) when all are in use.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +14,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from playlists.db import session_scope
-from web.context import StationContext
+from web.context import WEB_POOL, StationContext
 
 
 def get_context(request: Request) -> StationContext:
@@ -22,9 +27,9 @@ ContextDep = Annotated[StationContext, Depends(get_context)]
 
 
 def get_session(ctx: ContextDep) -> Iterator[Session]:
-    """Open a session for one request: committed on success, rolled back on any error."""
-    with session_scope(ctx.sessions) as session:
+    """Open the request's unit of work: committed (and reacted to) before the response."""
+    with ctx.unit_of_work(ctx.web_sessions) as session:
         yield session
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function", max_concurrency=WEB_POOL)]

@@ -7,23 +7,13 @@ from __future__ import annotations
 
 import hmac
 import re
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, datetime
 from enum import Enum
-from pathlib import Path
-from typing import BinaryIO, TypeVar
+from typing import TypeVar
 
-from sqlalchemy.orm import Session
-
-from audio.errors import AudioError
-from audio.speech import Rendered
-from playlists.errors import InputError
-from playlists.models import Priority
-from playlists.service import master_upload, priority_from_label
-from playlists.speech import mastering_spec
-from web.context import StationContext
+from playlists.bulletins.models import Priority
+from playlists.bulletins.workflow import priority_from_label
+from playlists.core.errors import InputError
 
 E = TypeVar("E", bound=Enum)
 _DMY = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
@@ -79,44 +69,6 @@ def parse_priority(value: str, errors: dict[str, str]) -> Priority:
     except InputError as exc:
         errors.update(exc.errors)
         return Priority.NORMAL
-
-
-@contextmanager
-def spooled_upload(ctx: StationContext, stream: BinaryIO, filename: str) -> Iterator[Path]:
-    """Copy an upload to a temporary file (refusing it past the size limit) for the block."""
-    limit = ctx.settings.max_upload_mb * 1024 * 1024
-    suffix = Path(filename).suffix.lower()[:8]
-    with tempfile.NamedTemporaryFile(suffix=suffix) as tmp:
-        copied = 0
-        while chunk := stream.read(1024 * 1024):
-            copied += len(chunk)
-            if copied > limit:
-                raise InputError(
-                    {"recording": f"Tệp ghi âm lớn quá {ctx.settings.max_upload_mb} MB."}
-                )
-            tmp.write(chunk)
-        tmp.flush()
-        if copied == 0:
-            raise InputError({"recording": "Tệp ghi âm trống."})
-        yield Path(tmp.name)
-
-
-def receive_recording(
-    ctx: StationContext, stream: BinaryIO, filename: str, *, session: Session
-) -> Rendered:
-    """Save an uploaded recording to a temporary file, then check and master it."""
-    with spooled_upload(ctx, stream, filename) as path:
-        try:
-            return master_upload(
-                path,
-                filename,
-                session=session,
-                media_dir=ctx.settings.media_dir,
-                uploads_dir=ctx.settings.uploads_dir,
-                spec=mastering_spec(ctx.settings),
-            )
-        except AudioError as exc:
-            raise InputError({"recording": exc.user_message}) from exc
 
 
 # The emergency button is guarded by the operator's PIN (LOA_OPERATOR_PIN) until there are logins.

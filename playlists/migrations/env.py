@@ -1,12 +1,12 @@
-"""Alembic environment: runs on the connection handed over by `playlists.db.migrate`."""
+"""Alembic environment: runs on the connection handed over by `playlists.core.db.migrate`."""
 
 from __future__ import annotations
 
 from alembic import context
 from sqlalchemy import create_engine
 
-from playlists import models  # noqa: F401  (registers every table on Base.metadata)
-from playlists.db import Base
+from playlists import tables  # noqa: F401  (registers every table on Base.metadata)
+from playlists.core.db import Base
 
 config = context.config
 target_metadata = Base.metadata

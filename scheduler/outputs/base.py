@@ -6,7 +6,7 @@ import contextlib
 from abc import ABC, abstractmethod
 from datetime import datetime
 
-from scheduler.clock import Clock
+from playlists.core.clock import Clock
 
 SAMPLE_RATE = 44100
 BYTES_PER_SAMPLE = 2  # s16le mono

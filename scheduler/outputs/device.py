@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 from typing import IO
 
-from scheduler.clock import Clock
+from playlists.core.clock import Clock
 from scheduler.outputs.base import SAMPLE_RATE, Output, OutputError
 
 

@@ -10,7 +10,7 @@ import wave
 from datetime import datetime
 from pathlib import Path
 
-from scheduler.clock import Clock
+from playlists.core.clock import Clock
 from scheduler.outputs.base import BYTES_PER_SAMPLE, SAMPLE_RATE, Output, OutputError
 
 

@@ -17,25 +17,23 @@ import shutil
 import subprocess
 import threading
 import time
-import unicodedata
 import urllib.parse
 
-from scheduler.clock import Clock
+from playlists.core.clock import Clock
+from playlists.core.text import slug, without_marks
 from scheduler.outputs.base import BYTES_PER_SAMPLE, SAMPLE_RATE, Output, OutputError
-from scheduler.programs import slug
 
 # ffmpeg's "-loglevel level+..." tags every line, e.g. "[tcp @ 0x55d1] [error] Connection..."
 _LOG_LINE = re.compile(r"^(?:\[[^\]]* @ 0x[0-9a-f]+\] )?\[(?P<level>[a-z]+)\] (?P<text>.*)$")
 
 
 def _header_text(text: str) -> str:
-    """Vietnamese without its marks ("Khu phố 3" → "Khu pho 3"), for Icecast's headers.
+    """Vietnamese without its marks, for Icecast's headers.
 
     ffmpeg sends ice-name as raw UTF-8, Icecast reads it as Latin-1, and its status page and
     some players then show mojibake; plain ASCII reads the same everywhere.
     """
-    text = text.replace("đ", "d").replace("Đ", "D")
-    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return without_marks(text)
 
 
 class IcecastOutput(Output):

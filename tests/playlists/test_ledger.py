@@ -20,11 +20,18 @@ from sqlalchemy import event, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from playlists import ledger
-from playlists.db import MIGRATIONS_DIR, make_engine, make_session_factory, migrate, session_scope
-from playlists.models import AirLog, AirSource, AirStatus, Zone
-from playlists.settings import Settings
+from playlists.asrun import ledger
+from playlists.asrun.models import AirLog, AirSource, AirStatus
+from playlists.core.db import (
+    MIGRATIONS_DIR,
+    make_engine,
+    make_session_factory,
+    migrate,
+    session_scope,
+)
+from playlists.slots.models import Zone
 from web.context import StationContext
+from web.settings import Settings
 
 START = datetime(2026, 11, 27, 22, 30, tzinfo=UTC)  # 05:30 on the 28th in Hà Nội
 
@@ -348,8 +355,8 @@ WRITER = textwrap.dedent(
     """
     import sys
     from datetime import UTC, datetime
-    from playlists import ledger
-    from playlists.db import make_engine, make_session_factory, session_scope
+    from playlists.asrun import ledger
+    from playlists.core.db import make_engine, make_session_factory, session_scope
 
     url, name, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
     sessions = make_session_factory(make_engine(url))

@@ -8,9 +8,14 @@ import pytest
 from sqlalchemy.orm import Session
 
 from audio.normalize import ABBREVIATIONS
-from playlists.errors import InputError, NotFound
-from playlists.lexicon import effective_lexicon, readings, reset_reading, set_reading
-from playlists.speech import station_normalizer
+from playlists.core.errors import InputError, NotFound
+from playlists.lexicon.service import (
+    effective_lexicon,
+    readings,
+    reset_reading,
+    set_reading,
+    station_normalizer,
+)
 
 NOW = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
 

@@ -8,7 +8,14 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import inspect, text
 
-from playlists.db import MIGRATIONS_DIR, make_engine, migrate
+from playlists.core.db import (
+    MIGRATIONS_DIR,
+    current_revision,
+    ensure_migrated,
+    head_revision,
+    make_engine,
+    migrate,
+)
 
 
 def test_slot_rules_migration_keeps_existing_slots(tmp_path: Path) -> None:
@@ -39,3 +46,27 @@ def test_migrating_twice_changes_nothing(tmp_path: Path) -> None:
     migrate(engine)
     with engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM topics")).scalar() == 10
+
+
+def test_the_head_read_from_the_files_is_alembics() -> None:
+    """Commands skip Alembic when the database is current: they must agree on what current is."""
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    assert head_revision() == ScriptDirectory.from_config(config).get_current_head()
+
+
+def test_a_current_database_is_left_alone_and_an_old_one_is_migrated(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    assert current_revision(engine) is None
+    ensure_migrated(engine)
+    assert current_revision(engine) == head_revision()
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "996ac84337f1")
+    assert current_revision(engine) == "996ac84337f1"
+    ensure_migrated(engine)
+    assert current_revision(engine) == head_revision()

@@ -12,7 +12,9 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from playlists.planner import (
+from playlists.planning.engine import build_day_plan, build_range_plan, iter_range_plan
+from playlists.planning.reasons import why_never_airs
+from playlists.planning.specs import (
     BulletinSpec,
     DayPlan,
     FixedItem,
@@ -21,11 +23,7 @@ from playlists.planner import (
     SlotSpec,
     Unplaced,
     ZoneSpec,
-    build_day_plan,
-    build_range_plan,
-    iter_range_plan,
     planned_start,
-    why_never_airs,
 )
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")

@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session
 from audio.engines.espeak import EspeakEngine
 from audio.errors import EngineError
 from audio.speech import SpeechRenderer
-from playlists import service
-from playlists.lexicon import set_reading
-from playlists.schemas import BulletinCreate
-from playlists.speech import station_normalizer
+from playlists.bulletins import rendering as bulletin_audio
+from playlists.bulletins import workflow as service
+from playlists.bulletins.schemas import BulletinCreate
+from playlists.lexicon.service import set_reading, station_normalizer
 from tests.conftest import add_zone_and_slot
 
 NOW = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
@@ -79,7 +79,7 @@ def test_offline_renderings_move_to_the_better_engine_once_it_answers(
 
     calls = better.calls
     assert (
-        service.refresh_renderings(
+        bulletin_audio.refresh_renderings(
             session=session, renderer=renderer, media_dir=tmp_path, today=TODAY
         )
         == []
@@ -87,7 +87,7 @@ def test_offline_renderings_move_to_the_better_engine_once_it_answers(
     assert better.calls == calls + 1, "one try per round while the better engine is down"
 
     better.reachable = True
-    changed = service.refresh_renderings(
+    changed = bulletin_audio.refresh_renderings(
         session=session, renderer=renderer, media_dir=tmp_path, today=TODAY
     )
     assert changed == [first, second]
@@ -95,7 +95,7 @@ def test_offline_renderings_move_to_the_better_engine_once_it_answers(
         rendering = service.get_bulletin(bulletin_id, session=session).rendering
         assert rendering is not None and rendering.engine == "better"
     assert (
-        service.refresh_renderings(
+        bulletin_audio.refresh_renderings(
             session=session, renderer=renderer, media_dir=tmp_path, today=TODAY
         )
         == []
@@ -112,7 +112,7 @@ def test_a_lexicon_change_re_renders_running_bulletins(session: Session, tmp_pat
 
     set_reading("KDC", "khu dân cư", session=session, by="", now=NOW)
     renderer.normalizer = station_normalizer({"KDC": "khu dân cư"})
-    assert service.refresh_renderings(
+    assert bulletin_audio.refresh_renderings(
         session=session, renderer=renderer, media_dir=tmp_path, today=TODAY
     ) == [bulletin_id]
     after = service.get_bulletin(bulletin_id, session=session).rendering
@@ -126,7 +126,7 @@ def test_finished_bulletins_are_left_alone(session: Session, tmp_path: Path) -> 
     renderer.normalizer = lambda text: text.upper()
     later = TODAY + timedelta(days=10)
     assert (
-        service.refresh_renderings(
+        bulletin_audio.refresh_renderings(
             session=session, renderer=renderer, media_dir=tmp_path, today=later
         )
         == []

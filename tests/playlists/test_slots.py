@@ -7,17 +7,10 @@ from datetime import date, time
 import pytest
 from sqlalchemy.orm import Session
 
-from playlists.errors import InputError, StateError
-from playlists.slots import (
-    Caps,
-    SlotInput,
-    add_one_off,
-    add_slot,
-    add_zone,
-    cancel_slot,
-    holiday_suggestions,
-    parse_days,
-)
+from playlists.core.errors import InputError, StateError
+from playlists.slots.calendar import parse_days
+from playlists.slots.holidays import holiday_suggestions
+from playlists.slots.service import Caps, SlotInput, add_one_off, add_slot, add_zone, cancel_slot
 
 CAPS = Caps()
 

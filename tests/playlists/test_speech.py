@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from playlists.speech import make_renderer
+from playlists.bulletins.rendering import make_renderer
 from web.context import StationContext
 
 

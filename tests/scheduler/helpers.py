@@ -8,10 +8,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from playlists import service
-from playlists.db import session_scope
-from playlists.models import AirLog, Slot, Zone
-from playlists.schemas import BulletinCreate
+from playlists.asrun.models import AirLog
+from playlists.bulletins import workflow as service
+from playlists.bulletins.schemas import BulletinCreate
+from playlists.core.db import session_scope
+from playlists.slots.models import Slot, Zone
 from web.context import StationContext
 
 

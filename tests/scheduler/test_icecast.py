@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from audio.ffmpeg import decode_pcm
-from scheduler.clock import SystemClock
+from playlists.core.clock import SystemClock
 from scheduler.outputs.base import BYTES_PER_SAMPLE, CHUNK_S, SAMPLE_RATE, OutputError
 from scheduler.outputs.icecast import IcecastOutput
 from tests.icecast_server import IcecastServer, Listener

@@ -12,16 +12,11 @@ import pytest
 from sqlalchemy import select, text
 
 from audio.ffmpeg import decode_pcm
-from playlists.db import session_scope
-from playlists.models import (
-    AirSource,
-    AirStatus,
-    Alert,
-    AlertKind,
-    Emergency,
-    EmergencyStatus,
-    PlanItem,
-)
+from playlists.alerts.models import Alert, AlertKind
+from playlists.asrun.models import AirSource, AirStatus
+from playlists.core.db import session_scope
+from playlists.emergencies.models import Emergency, EmergencyStatus
+from playlists.planning.models import PlanItem
 from scheduler.lock import StationBusy
 from scheduler.station import Station
 from tests.scheduler.helpers import airlog, approved_bulletin, slot_in, wait_for

@@ -8,8 +8,9 @@ import time as _time
 import numpy
 from sqlalchemy import select
 
-from playlists.db import session_scope
-from playlists.models import AirStatus, Alert, AlertKind
+from playlists.alerts.models import Alert, AlertKind
+from playlists.asrun.models import AirStatus
+from playlists.core.db import session_scope
 from tests.icecast_server import IcecastServer, Listener
 from tests.scheduler.helpers import airlog, approved_bulletin, slot_in, wait_for
 from tests.scheduler.test_onair import MEDIUM_TEXT, station_for

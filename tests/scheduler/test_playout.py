@@ -14,22 +14,15 @@ from pathlib import Path
 import numpy
 
 from audio.ffmpeg import decode_pcm, probe
-from playlists.models import AirSource, AirStatus, AlertKind
-from scheduler.clock import SystemClock
+from playlists.alerts.models import AlertKind
+from playlists.asrun.models import AirSource, AirStatus
+from playlists.core.clock import SystemClock
 from scheduler.outputs.base import Output
 from scheduler.outputs.device import DeviceOutput, has_sound_card
 from scheduler.outputs.filesink import FileSink
-from scheduler.playout import (
-    Interruption,
-    Outcome,
-    OutputLine,
-    PlayResult,
-    Program,
-    ProgramItem,
-    air,
-    assemble,
-    preroll,
-)
+from scheduler.playout.lines import OutputLine
+from scheduler.playout.player import Interruption, Outcome, air, assemble, preroll
+from scheduler.playout.programs import PlayResult, Program, ProgramItem
 
 Tone = Callable[[float, int], Path]
 

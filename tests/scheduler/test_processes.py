@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from playlists import ledger
-from playlists.db import session_scope
-from playlists.models import AirSource, AirStatus, Emergency
+from playlists.asrun import ledger
+from playlists.asrun.models import AirSource, AirStatus
+from playlists.core.db import session_scope
+from playlists.emergencies.models import Emergency
 from tests.icecast_server import free_port
 from tests.scheduler.helpers import airlog, approved_bulletin, slot_in, wait_for
 from tests.scheduler.test_onair import LONG_TEXT

@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from playlists import ledger
-from playlists.db import make_engine, make_session_factory, session_scope
-from playlists.models import AirSource, AirStatus, Alert, AlertKind
+from playlists.alerts.models import Alert, AlertKind
+from playlists.asrun import ledger
+from playlists.asrun.models import AirSource, AirStatus
+from playlists.core.db import make_engine, make_session_factory, session_scope
 from scheduler import recorder as recorder_module
-from scheduler.playout import PlayResult, Program, ProgramItem
+from scheduler.playout.programs import PlayResult, Program, ProgramItem
 from scheduler.recorder import Recorder
 from tests.scheduler.helpers import airlog, approved_bulletin, slot_in, wait_for
 from tests.scheduler.test_onair import station_for

@@ -8,9 +8,11 @@ import pytest
 from sqlalchemy import select
 
 from audio.ffmpeg import decode_pcm
-from playlists.db import session_scope
-from playlists.models import AirSource, AirStatus, DayPlan, PlanItem, Slot
-from scheduler.programs import load_slot_programs
+from playlists.asrun.models import AirSource, AirStatus
+from playlists.core.db import session_scope
+from playlists.planning.models import DayPlan, PlanItem
+from playlists.slots.models import Slot
+from scheduler.playout.programs import load_slot_programs
 from scheduler.station import Station
 from tests.scheduler.helpers import airlog, approved_bulletin, slot_in, wait_for
 from web.context import StationContext
@@ -100,7 +102,7 @@ def test_start_up_builds_a_missing_plan_for_today(ctx: StationContext) -> None:
 
 
 def test_a_past_day_plan_is_never_rebuilt(ctx: StationContext) -> None:
-    from playlists.errors import StateError
+    from playlists.core.errors import StateError
 
     station = Station(settings=ctx.settings, session_factory=ctx.sessions, clock=ctx.clock)
     with pytest.raises(StateError) as refused:

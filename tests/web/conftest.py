@@ -12,7 +12,7 @@ import uvicorn
 from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, sync_playwright
 
-from playlists.db import session_scope
+from playlists.core.db import session_scope
 from tests.conftest import add_zone_and_slot
 from tests.icecast_server import free_port
 from web.app import create_app

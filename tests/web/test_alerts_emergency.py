@@ -15,9 +15,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from playlists.alerts import raise_alert
-from playlists.db import session_scope
-from playlists.models import Alert, AlertKind, Emergency, EmergencyStatus, Zone
+from playlists.alerts.models import Alert, AlertKind
+from playlists.alerts.service import raise_alert
+from playlists.core.db import session_scope
+from playlists.emergencies.models import Emergency, EmergencyStatus
+from playlists.slots.models import Zone
 from web.context import StationContext
 
 PIN = "2468"

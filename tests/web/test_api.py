@@ -13,9 +13,11 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from playlists import ledger
-from playlists.db import session_scope
-from playlists.models import AirSource, AirStatus, Bulletin, Slot, Zone
+from playlists.asrun import ledger
+from playlists.asrun.models import AirSource, AirStatus
+from playlists.bulletins.models import Bulletin
+from playlists.core.db import session_scope
+from playlists.slots.models import Slot, Zone
 from web.context import StationContext
 
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page
 
-from playlists.db import session_scope
-from playlists.models import Slot, Zone
+from playlists.core.db import session_scope
+from playlists.slots.models import Slot, Zone
 from web.context import StationContext
 
 pytestmark = pytest.mark.browser

@@ -14,9 +14,12 @@ import pytest
 from playwright.sync_api import Browser, Dialog, Page
 from sqlalchemy import select
 
-from playlists.alerts import raise_alert
-from playlists.db import session_scope
-from playlists.models import AirLog, AirSource, AirStatus, AlertKind, Emergency, Zone
+from playlists.alerts.models import AlertKind
+from playlists.alerts.service import raise_alert
+from playlists.asrun.models import AirLog, AirSource, AirStatus
+from playlists.core.db import session_scope
+from playlists.emergencies.models import Emergency
+from playlists.slots.models import Zone
 from web.context import StationContext
 
 pytestmark = pytest.mark.browser

@@ -110,8 +110,8 @@ def test_play_a_slot_now_and_export_the_log(tmp_path: Path) -> None:
     subprocess.run(
         [sys.executable, "-c", (
             "from datetime import time;"
-            "from playlists.db import make_engine, make_session_factory, session_scope;"
-            "from playlists.models import Zone, Slot;"
+            "from playlists.core.db import make_engine, make_session_factory, session_scope;"
+            "from playlists.slots.models import Zone, Slot;"
             f"f = make_session_factory(make_engine('sqlite:///{data}/loa.db'));"
             "s = session_scope(f).__enter__();"
             "z = Zone(name='Chợ'); s.add_all([z, Slot(name='Trưa', start=time(11, 0),"

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from playlists import ledger
-from playlists.db import make_engine, make_session_factory, session_scope
-from playlists.models import AirLog, AirSource, AirStatus
+from playlists.asrun import ledger
+from playlists.asrun.models import AirLog, AirSource, AirStatus
+from playlists.core.db import make_engine, make_session_factory, session_scope
 from tests.web.test_cli import run
 
 START = datetime(2026, 11, 27, 22, 30, tzinfo=UTC)  # 05:30 on 28/11/2026 in Hà Nội

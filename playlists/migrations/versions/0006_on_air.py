@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from playlists.ledger import GENESIS_HASH, HASHED_COLUMNS, row_hash
+from playlists.asrun.ledger import GENESIS_HASH, HASHED_COLUMNS, row_hash
 
 revision: str = "0006_on_air"
 down_revision: str | Sequence[str] | None = "996ac84337f1"

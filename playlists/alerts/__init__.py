@@ -1,0 +1,1 @@
+"""Alerts (cảnh báo): problems on air that staff must see until someone clears them."""

@@ -1,0 +1,1 @@
+"""Bulletins (tin, bài): the editorial workflow, their topics and their audio."""

@@ -1,0 +1,244 @@
+"""A bulletin's audio: the station's speech pipeline, stored renderings, and keeping them fresh.
+
+Connects the station's settings and tables to the `audio` package: which engines speak, with
+which loudness and lexicon; rendering a bulletin; re-rendering running bulletins whose audio
+is stale or was voiced offline; checking how clearly a rendering is understood.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from collections.abc import Mapping
+from datetime import date, datetime
+from pathlib import Path
+from typing import Protocol
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from audio.engines import build_engines
+from audio.errors import AudioError
+from audio.intelligibility import Transcriber, check_rendering
+from audio.mastering import MasteringSpec
+from audio.recording import master_recording
+from audio.speech import Rendered, SpeechRenderer
+from playlists.bulletins.models import Bulletin, BulletinStatus, Rendering
+from playlists.core import changes
+from playlists.core.changes import Change
+from playlists.core.errors import NotFound, StateError
+from playlists.core.settings import SpeechSettings
+from playlists.lexicon.service import station_normalizer
+from playlists.slots.service import longest_slot_s
+
+log = logging.getLogger(__name__)
+
+# What staff choose from. Regional voices exist in the offline engine; gTTS has one voice and
+# piper one per voice file, so for them the choice falls back to their own voice.
+VOICE_LABELS: dict[str, str] = {
+    "": "Mặc định của đài",
+    "vi": "Giọng miền Bắc",
+    "vi-vn-x-central": "Giọng miền Trung",
+    "vi-vn-x-south": "Giọng miền Nam",
+}
+
+
+# Engines that speak without the internet; their renderings are replaced when a better one answers.
+OFFLINE_ENGINES = frozenset({"espeak-ng"})
+
+
+class SpeakingStation(Protocol):
+    """What building the station's renderer needs: its speech settings and its media folder."""
+
+    @property
+    def speech(self) -> SpeechSettings: ...
+
+    @property
+    def media_dir(self) -> Path: ...
+
+
+def mastering_spec(settings: SpeechSettings) -> MasteringSpec:
+    """Return the station's loudness targets and chimes."""
+    return MasteringSpec(
+        target_lufs=settings.loudness_target_lufs,
+        true_peak_db=settings.true_peak_db,
+        intro=str(settings.intro_chime or ""),
+        outro=str(settings.outro_chime or ""),
+    )
+
+
+def make_renderer(
+    station: SpeakingStation,
+    engines: tuple[str, ...] | None = None,
+    lexicon: Mapping[str, str] | None = None,
+) -> SpeechRenderer:
+    """Build the speech renderer with the station's engine order, cache, loudness and lexicon."""
+    speech = station.speech
+    return SpeechRenderer(
+        cache_dir=station.media_dir / "tts",
+        engines=build_engines(
+            engines or speech.tts_engines,
+            gtts_timeout_s=speech.gtts_timeout_s,
+            piper_voice=speech.piper_voice,
+        ),
+        spec=mastering_spec(speech),
+        normalizer=station_normalizer(lexicon),
+    )
+
+
+def offline_engines(speech: SpeechSettings) -> tuple[str, ...]:
+    """Return the station's engines that need no internet, in its order (espeak-ng at least)."""
+    return tuple(e for e in speech.tts_engines if e != "gtts") or ("offline",)
+
+
+def find_rendering(sha256: str, *, session: Session) -> Rendering | None:
+    """Return the rendering with this audio, if the station has it."""
+    return session.scalar(select(Rendering).where(Rendering.sha256 == sha256))
+
+
+def store_rendering(session: Session, rendered: Rendered, *, media_dir: Path) -> Rendering:
+    """Record a rendering, reusing the row when the same audio was stored before."""
+    existing = session.scalar(select(Rendering).where(Rendering.sha256 == rendered.sha256))
+    if existing is not None:
+        return existing
+    rendering = Rendering(
+        sha256=rendered.sha256,
+        file=str(rendered.path.resolve().relative_to(media_dir.resolve())),
+        engine=rendered.engine,
+        voice=rendered.voice,
+        speed=rendered.speed,
+        spoken_text=rendered.spoken_text,
+        duration_s=rendered.duration_s,
+        loudness_lufs=rendered.loudness_lufs,
+        true_peak_db=rendered.true_peak_db,
+        fallback=rendered.fallback,
+    )
+    session.add(rendering)
+    session.flush()
+    return rendering
+
+
+def render_bulletin(
+    bulletin: Bulletin, *, session: Session, renderer: SpeechRenderer, media_dir: Path
+) -> Bulletin:
+    """Give a text bulletin audio for its current text, voice and speed (cached, so cheap)."""
+    if bulletin.recording_name is not None:
+        return bulletin  # a human recording is its own audio
+    try:
+        rendered = renderer.render(bulletin.text, voice=bulletin.voice, speed=bulletin.speed)
+    except AudioError as exc:
+        log.warning("bulletin %s: rendering failed: %s", bulletin.id, exc.detail)
+        raise StateError(
+            f"Không tạo được âm thanh cho bản tin: {exc.user_message}", exc.detail
+        ) from exc
+    if rendered.fallback:
+        log.warning(
+            "bulletin %s rendered by fallback %s: %s",
+            bulletin.id,
+            rendered.engine,
+            "; ".join(rendered.failures),
+        )
+    bulletin.rendering = store_rendering(session, rendered, media_dir=media_dir)
+    session.flush()
+    return bulletin
+
+
+def master_upload(
+    src: Path,
+    original_name: str,
+    *,
+    session: Session,
+    media_dir: Path,
+    uploads_dir: Path,
+    spec: MasteringSpec,
+) -> Rendered:
+    """Check and master an uploaded recording; keep the original as received.
+
+    The longest slot bounds the length: a recording that no slot can hold would never air.
+    """
+    longest = longest_slot_s(session=session)
+    rendered = master_recording(src, media_dir / "recordings", spec, max_duration_s=longest)
+    uploads_dir.mkdir(parents=True, exist_ok=True)
+    suffix = Path(original_name).suffix.lower()[:8]
+    kept = uploads_dir / f"{rendered.sha256[:16]}{suffix}"
+    if not kept.exists():
+        shutil.copyfile(src, kept)
+    return rendered
+
+
+def refresh_renderings(
+    *, session: Session, renderer: SpeechRenderer, media_dir: Path, today: date
+) -> list[int]:
+    """Re-render running bulletins whose audio is stale or came from the offline fallback.
+
+    Stale: the text, lexicon or speed changed since it was rendered. Offline: espeak-ng made it
+    while gTTS was unreachable; once a better engine answers, the bulletin gets its voice before
+    its next air time. Returns the ids of bulletins whose audio changed.
+    """
+    query = select(Bulletin).where(
+        Bulletin.status == BulletinStatus.APPROVED,
+        Bulletin.last_day >= today,
+        Bulletin.recording_name.is_(None),
+    )
+    changed: list[int] = []
+    for bulletin in session.scalars(query.order_by(Bulletin.first_day, Bulletin.id)):
+        current = bulletin.rendering
+        stale = (
+            current is None
+            or current.spoken_text != renderer.spoken_form(bulletin.text)
+            or abs(current.speed - bulletin.speed) > 1e-6
+        )
+        offline = current is not None and current.engine in OFFLINE_ENGINES
+        if not (stale or offline):
+            continue
+        try:
+            rendered = renderer.render(bulletin.text, voice=bulletin.voice, speed=bulletin.speed)
+        except AudioError as exc:
+            log.warning("bulletin %s: re-render failed: %s", bulletin.id, exc.detail)
+            continue
+        if not stale and rendered.engine in OFFLINE_ENGINES:
+            # The better engines are still unreachable: trying the rest now would only wait
+            # for the same timeouts again.
+            log.info("better speech engines still unreachable; will retry later")
+            break
+        if current is not None and rendered.sha256 == current.sha256:
+            continue
+        bulletin.rendering = store_rendering(session, rendered, media_dir=media_dir)
+        changed.append(bulletin.id)
+        log.info("bulletin %s re-rendered by %s", bulletin.id, rendered.engine)
+    session.flush()
+    if changed:
+        changes.note(session, Change.PLANS)
+    return changed
+
+
+def check_audio(
+    bulletin_id: int,
+    *,
+    session: Session,
+    media_dir: Path,
+    transcriber: Transcriber,
+    now: datetime,
+) -> Rendering:
+    """Let an offline recognizer listen to a bulletin's audio and keep how well it understood."""
+    bulletin = session.get(Bulletin, bulletin_id)
+    if bulletin is None:
+        raise NotFound(f"Không có bản tin số {bulletin_id}.", f"no bulletin {bulletin_id}")
+    rendering = bulletin.rendering
+    if rendering is None:
+        raise StateError("Bản tin chưa có âm thanh để kiểm tra.", "no rendering to check")
+    if not rendering.spoken_text:
+        raise StateError(
+            "Bản ghi âm tải lên không có văn bản đọc để so sánh.", "recording has no spoken text"
+        )
+    try:
+        report = check_rendering(media_dir / rendering.file, rendering.spoken_text, transcriber)
+    except AudioError as exc:
+        raise StateError(exc.user_message, exc.detail) from exc
+    rendering.check_wer = report.wer
+    rendering.check_heard = report.hypothesis
+    rendering.check_misheard = [[said, heard] for said, heard in report.misheard]
+    rendering.checked_at = now
+    session.flush()
+    log.info("bulletin %s checked: WER %.3f", bulletin_id, report.wer)
+    return rendering

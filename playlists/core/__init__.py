@@ -1,0 +1,1 @@
+"""What every area of the domain shares: the database, settings, errors and the clock."""

@@ -1,0 +1,43 @@
+"""What a unit of work changed that others must react to once it is committed.
+
+Domain functions say what they changed (`note(session, PLANS)`: the day plans no longer fit
+the bulletins and slots); whoever owns the transaction (a web request, a command, a job)
+commits, then reacts once, in one place: rebuild the plans, re-read the lexicon, wake the
+player for an emergency. So the pages, the API and the command line can never disagree on
+when a change needs a new plan.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+_KEY = "loa.changes"
+
+
+class Change(enum.StrEnum):
+    """Something other parts of the station must catch up with after a commit."""
+
+    PLANS = "plans"  # approved bulletins, slots or cancellations changed: rebuild plans
+    SCHEDULE = "schedule"  # a stored plan changed: the running station re-makes its jobs
+    LEXICON = "lexicon"  # how words are read changed: re-read it, re-render running bulletins
+    EMERGENCY = "emergency"  # an emergency was requested or stopped: wake the player now
+
+
+def note(session: Session, change: Change) -> None:
+    """Record that the session's transaction changes something others must react to."""
+    session.info.setdefault(_KEY, set()).add(change)
+
+
+def take(session: Session) -> set[Change]:
+    """Return and forget what the session's transaction changed."""
+    changes: set[Change] = session.info.pop(_KEY, set())
+    return changes
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_on_rollback(session: Session) -> None:
+    # What a rolled-back transaction changed never happened: nobody must react to it.
+    session.info.pop(_KEY, None)

@@ -1,0 +1,158 @@
+"""Database plumbing: engines, sessions, the column types every table shares, and migrations."""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import DateTime, Engine, Enum, create_engine, event, inspect, text
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.types import TypeDecorator
+
+MIGRATIONS_DIR = Path(__file__).parent.parent / "migrations"
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Store aware datetimes as UTC and hand them back aware, on SQLite and PostgreSQL alike."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime refused: store instants as aware UTC")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every table."""
+
+
+def utcnow() -> datetime:
+    """Return the current instant, aware, in UTC (the default of "when" columns)."""
+    return datetime.now(UTC)
+
+
+def enum_column(cls: type[enum.Enum]) -> Enum:
+    """Return the column type of an enum, stored as its stable English code."""
+    # The codes, not Python names, so that the database reads well by hand.
+    return Enum(
+        cls,
+        values_callable=lambda members: [m.value for m in members],
+        native_enum=False,
+        validate_strings=True,
+        length=16,
+    )
+
+
+def make_engine(url: str, *, pool_size: int = 5) -> Engine:
+    """Create an engine holding at most `pool_size` connections.
+
+    SQLite gets WAL, foreign keys and a busy timeout. The web app and the station's own work
+    (playout, the as-run writer, scheduled jobs) each get an engine of their own, so that no
+    load on the pages can make the air wait for a connection.
+    """
+    # No overflow: a caller past the limit waits for a connection instead of opening more.
+    pool = {"pool_size": pool_size, "max_overflow": 0, "pool_timeout": 60}
+    if url.startswith("sqlite"):
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, **pool
+        )
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            cursor = dbapi_conn.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, **pool)
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Return a session factory whose objects stay readable after commit."""
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """Open a session for a job or command: commit on success, roll back on error."""
+    session = factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest migration."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def is_migrated(engine: Engine) -> bool:
+    """Tell whether the schema exists at all."""
+    return inspect(engine).has_table("alembic_version")
+
+
+_REVISION = re.compile(r'^revision(?:: str)? = "([^"]+)"', re.MULTILINE)
+_DOWN = re.compile(r'^down_revision(?:: [^=]+)? = "([^"]+)"', re.MULTILINE)
+
+
+def head_revision() -> str:
+    """Return the newest migration's id, read from the migration files without Alembic.
+
+    Alembic takes a good part of a second to import; a command that only reads data should
+    not pay that when the database is already up to date.
+    """
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        if (found := _REVISION.search(text)) is not None:
+            revisions.add(found.group(1))
+        if (parent := _DOWN.search(text)) is not None:
+            parents.add(parent.group(1))
+    heads = revisions - parents
+    if len(heads) != 1:
+        raise RuntimeError(f"migrations must have exactly one head, found {sorted(heads)}")
+    return heads.pop()
+
+
+def current_revision(engine: Engine) -> str | None:
+    """Return the database's migration id, or None when it has no schema yet."""
+    if not is_migrated(engine):
+        return None
+    with engine.connect() as connection:
+        return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def ensure_migrated(engine: Engine) -> None:
+    """Migrate the database unless it is already at the newest migration."""
+    if current_revision(engine) != head_revision():
+        migrate(engine)

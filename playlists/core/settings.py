@@ -1,0 +1,175 @@
+"""The domain's settings, one small class per concern, each read from `LOA_*` variables.
+
+Lower layers never read the environment themselves: the composition root (web/context.py)
+reads every section once, at start-up, and hands each part only the section it needs. A wrong
+value stops start-up with a message naming the variable (`read_settings`).
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Literal, TypeVar, cast
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+ENGINE_NAMES = ("gtts", "offline", "piper")
+# Every section reads LOA_<FIELD>, ignores the variables of the other sections, and is frozen.
+SECTION = SettingsConfigDict(env_prefix="LOA_", extra="ignore", frozen=True)
+
+
+class SettingsError(Exception):
+    """A setting is wrong; the message tells a person which variable to fix and how."""
+
+
+class StationSettings(BaseSettings):
+    """Where the station keeps its data, and the time zone its slots are written in."""
+
+    model_config = SECTION
+
+    data_dir: Path = Field(default=Path("data"), description="Thư mục dữ liệu của đài")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; mặc định SQLite trong thư mục dữ liệu"
+    )
+    timezone: str = "Asia/Ho_Chi_Minh"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r} (e.g. Asia/Ho_Chi_Minh)") from exc
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("sqlite", "postgresql")):
+            raise ValueError("must start with sqlite:// or postgresql://")
+        return value
+
+    @cached_property
+    def zone(self) -> ZoneInfo:
+        """Return the station's time zone."""
+        return ZoneInfo(self.timezone)
+
+    @property
+    def db_url(self) -> str:
+        """Return the database URL, defaulting to a SQLite file in the data folder."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'loa.db').resolve()}"
+
+    @property
+    def media_dir(self) -> Path:
+        """Return the folder of mastered audio (renderings and recordings)."""
+        return self.data_dir / "media"
+
+    @property
+    def uploads_dir(self) -> Path:
+        """Return the folder where uploaded recordings are kept as received."""
+        return self.data_dir / "uploads"
+
+
+class SpeechSettings(BaseSettings):
+    """How the station speaks: engines in order, loudness, chimes, and re-rendering."""
+
+    model_config = SECTION
+
+    tts_engines: Annotated[tuple[str, ...], NoDecode] = ("gtts", "offline")
+    gtts_timeout_s: float = Field(default=10.0, gt=0, le=120)
+    piper_voice: Path | None = Field(default=None, description="Tệp giọng piper (.onnx)")
+    loudness_target_lufs: float = Field(default=-16.0, ge=-40, le=-5)
+    true_peak_db: float = Field(default=-1.0, ge=-9, le=0)
+    intro_chime: Path | None = Field(default=None, description="Nhạc hiệu trước mỗi bản tin")
+    outro_chime: Path | None = Field(default=None, description="Nhạc hiệu sau mỗi bản tin")
+    # How often running bulletins voiced offline, or read with an old lexicon, are re-rendered.
+    refresh_every_min: float = Field(default=10.0, gt=0, le=1440)
+
+    @field_validator("tts_engines", mode="before")
+    @classmethod
+    def _engine_list(cls, value: object) -> tuple[str, ...]:
+        items = value.split(",") if isinstance(value, str) else list(value)  # type: ignore[call-overload]
+        names = tuple(str(item).strip().lower() for item in items if str(item).strip())
+        if not names:
+            raise ValueError("needs at least one engine: gtts, offline")
+        unknown = [name for name in names if name not in ENGINE_NAMES]
+        if unknown:
+            raise ValueError(f"unknown engine(s) {', '.join(unknown)}; use gtts, offline, piper")
+        return names
+
+    @field_validator("intro_chime", "outro_chime")
+    @classmethod
+    def _chime_exists(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"chime file {value} does not exist")
+        return value
+
+    @model_validator(mode="after")
+    def _piper_has_a_voice(self) -> SpeechSettings:
+        if "piper" in self.tts_engines:
+            if self.piper_voice is None:
+                raise ValueError("piper is in LOA_TTS_ENGINES but LOA_PIPER_VOICE is not set")
+            if not self.piper_voice.is_file():
+                raise ValueError(f"LOA_PIPER_VOICE file {self.piper_voice} does not exist")
+        return self
+
+
+class LimitsSettings(BaseSettings):
+    """How much staff may put in one bulletin."""
+
+    model_config = SECTION
+
+    max_text_chars: int = Field(default=5000, ge=100, le=50000)
+    max_upload_mb: int = Field(default=50, ge=1, le=500)
+
+
+class PlanningSettings(BaseSettings):
+    """The station's planning rules."""
+
+    model_config = SECTION
+
+    # Least time between two plays of one bulletin on one zone (end of one to start of next).
+    min_gap_min: float = Field(default=60.0, ge=0, le=24 * 60)
+
+
+class CapsSettings(BaseSettings):
+    """The province's caps on airtime (relays included); "warn" saves with a warning."""
+
+    model_config = SECTION
+
+    cap_sessions_per_day: int = Field(default=3, ge=1, le=24)
+    cap_minutes_per_session: int = Field(default=45, ge=1, le=24 * 60)
+    cap_mode: Literal["warn", "refuse"] = "warn"
+
+
+Section = TypeVar("Section", bound=BaseSettings)
+
+
+def section(settings: BaseSettings, cls: type[Section]) -> Section:
+    """Return the part of a composite settings object that one concern needs, as `cls`.
+
+    The values were validated when the composite was read; they are copied, not checked again.
+    """
+    values = {name: getattr(settings, name) for name in cls.model_fields}
+    return cast(Section, cls.model_construct(**values))
+
+
+def read_settings(cls: type[Section]) -> Section:
+    """Read a settings class from the environment, or raise SettingsError a person can act on."""
+    try:
+        return cls()
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            if error["loc"]:
+                name = "LOA_" + "_".join(str(part) for part in error["loc"]).upper()
+                lines.append(f"  {name}: {error['msg']} (giá trị: {error.get('input')!r})")
+            else:  # a rule across several settings names them in its message
+                lines.append(f"  {error['msg']}")
+        raise SettingsError(
+            "Cấu hình không hợp lệ, hãy sửa biến môi trường rồi chạy lại:\n" + "\n".join(lines)
+        ) from exc

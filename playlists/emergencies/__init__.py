@@ -1,0 +1,1 @@
+"""Emergency announcements (tin khẩn cấp): aired at once, interrupting, maybe repeated."""

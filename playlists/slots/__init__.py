@@ -1,0 +1,1 @@
+"""Zones (cụm loa) and the broadcast slots (khung giờ) assigned to them."""

@@ -1,0 +1,15 @@
+"""Every table of the station, so that Base.metadata is whole (Alembic, the database copy)."""
+
+from __future__ import annotations
+
+from playlists.alerts import models as alerts
+from playlists.asrun import models as asrun
+from playlists.bulletins import models as bulletins
+from playlists.core.db import Base
+from playlists.emergencies import models as emergencies
+from playlists.lexicon import models as lexicon
+from playlists.planning import models as planning
+from playlists.slots import models as slots
+
+AREAS = (slots, bulletins, planning, asrun, alerts, emergencies, lexicon)
+METADATA = Base.metadata

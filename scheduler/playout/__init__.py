@@ -1,0 +1,1 @@
+"""Putting programmes on a zone's air: programmes, the player, channels, journals, airing."""

@@ -1,0 +1,80 @@
+"""Playout settings: outputs, lead times, amplifiers, emergencies, read from `LOA_*` variables."""
+
+from __future__ import annotations
+
+from datetime import time
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings
+
+from playlists.core.settings import SECTION, PlanningSettings, StationSettings, section
+
+
+class PlayoutSettings(BaseSettings):
+    """How the station goes on air."""
+
+    model_config = SECTION
+
+    output: Literal["auto", "file", "device"] = "auto"
+    audio_device: str = "default"
+    # When tomorrow's plan is built each evening.
+    plan_build_time: time = time(20, 0)
+    # A slot whose start was missed (the machine slept, the process started late) still airs
+    # what fits before its end if this little time has passed; later, it is logged missed.
+    misfire_grace_s: int = Field(default=120, ge=1, le=3600)
+    # Each slot's programme is loaded and assembled into ready audio this long before air.
+    prepare_lead_s: float = Field(default=180.0, ge=1, le=3600)
+    # Besides the file or sound card output, stream every zone to Icecast: the URL's {zone}
+    # becomes the zone's name, e.g. icecast://source:PASSWORD@127.0.0.1:8000/{zone}.mp3
+    icecast_url: str | None = None
+    icecast_bitrate_kbps: int = Field(default=64, ge=16, le=320)
+    # A failed output (device gone, Icecast down) is reopened this many times per programme.
+    output_retries: int = Field(default=3, ge=0, le=100)
+    output_retry_s: float = Field(default=2.0, ge=0.1, le=300)
+    # Amplifier power: commands run (no shell) before and after each slot; {zone} is replaced.
+    amp_on_command: str | None = None
+    amp_off_command: str | None = None
+    amp_lead_s: float = Field(default=30.0, ge=0, le=3600)
+    amp_hold_s: float = Field(default=30.0, ge=0, le=3600)
+    # After an emergency interrupts a slot: "resume" airs the rest of it, "stop" ends it.
+    emergency_then: Literal["resume", "stop"] = "resume"
+
+    @field_validator("icecast_url")
+    @classmethod
+    def _icecast_scheme(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("icecast://"):
+            raise ValueError("must look like icecast://source:PASSWORD@HOST:PORT/{zone}.mp3")
+        return value
+
+
+class SchedulerSettings(StationSettings, PlanningSettings, PlayoutSettings):
+    """What a running station's scheduler needs: its data, its planning rules, its playout."""
+
+    model_config = SECTION
+
+    @property
+    def onair_dir(self) -> Path:
+        """Return the folder of the player's journals (what is on air now, for crash recovery)."""
+        return self.data_dir / "onair"
+
+    @property
+    def aired_dir(self) -> Path:
+        """Return the folder the file output writes what aired into."""
+        return self.data_dir / "aired"
+
+    @property
+    def spool(self) -> Path:
+        """Return the file of as-run rows the database refused, written at the next start."""
+        return self.data_dir / "asrun-spool.jsonl"
+
+    @property
+    def playout(self) -> PlayoutSettings:
+        """Return the playout section alone."""
+        return section(self, PlayoutSettings)
+
+    @property
+    def planning(self) -> PlanningSettings:
+        """Return the planning section alone."""
+        return section(self, PlanningSettings)

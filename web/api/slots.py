@@ -1,0 +1,21 @@
+"""Zones and slots in the JSON API."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from playlists.slots import service as slots
+from playlists.slots.schemas import SlotRead, ZoneRead
+from web.deps import SessionDep
+
+router = APIRouter()
+
+
+@router.get("/zones", summary="Danh sách cụm loa")
+def zones(session: SessionDep) -> list[ZoneRead]:
+    return [ZoneRead.model_validate(z) for z in slots.list_zones(session=session)]
+
+
+@router.get("/slots", summary="Danh sách khung giờ")
+def slot_list(session: SessionDep) -> list[SlotRead]:
+    return [SlotRead.model_validate(s) for s in slots.list_slots(session=session)]

@@ -1,0 +1,71 @@
+"""The station's database from the command line: `loa db copy --to URL` (e.g. to PostgreSQL)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from web.cli import common
+from web.cli.common import app, fail
+
+db_app = typer.Typer(help="Cơ sở dữ liệu của đài.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+@db_app.command("copy")
+def db_copy(
+    to: Annotated[
+        str,
+        typer.Option(
+            "--to",
+            help="URL cơ sở dữ liệu đích (trống), ví dụ postgresql://loa@127.0.0.1/loa",
+            envvar="LOA_COPY_TO",
+        ),
+    ],
+) -> None:
+    """Chép toàn bộ dữ liệu của đài sang một cơ sở dữ liệu khác (trống), ví dụ PostgreSQL.
+
+    Dừng `loa serve` trước khi chép. URL có mật khẩu nên đặt qua biến LOA_COPY_TO để mật khẩu
+    không hiện trong danh sách tiến trình.
+    """
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    from playlists.copying import copy_station
+    from playlists.core.db import make_engine
+    from scheduler.lock import StationBusy, StationLock
+
+    if not to.startswith(("sqlite", "postgresql")):
+        fail("--to phải là URL sqlite:///… hoặc postgresql://…")
+    try:
+        shown = make_url(to).render_as_string(hide_password=True)
+    except ArgumentError as exc:
+        fail(f"--to không phải URL cơ sở dữ liệu hợp lệ: {exc}")
+    with common.station() as ctx:
+        if make_url(to) == make_url(ctx.settings.db_url):
+            fail("Cơ sở dữ liệu đích trùng với cơ sở dữ liệu đang dùng.")
+        # Nothing may write while the rows are copied: the station must not be running.
+        lock = StationLock(ctx.engine, ctx.settings.data_dir)
+        try:
+            lock.acquire()
+        except StationBusy:
+            fail("Đài đang chạy (loa serve); hãy dừng nó trước khi chép cơ sở dữ liệu.")
+        target = make_engine(to)
+        try:
+            report = copy_station(
+                ctx.engine, target, progress=lambda t, n: typer.echo(f"  {t}: {n} dòng")
+            )
+        except Exception as exc:
+            from playlists.core.errors import DomainError
+
+            if isinstance(exc, DomainError):
+                raise
+            fail(f"Không chép được sang {shown}: {type(exc).__name__}: {exc}")
+        finally:
+            target.dispose()
+            lock.release()
+    total = sum(report.rows.values())
+    typer.echo(f"Đã chép {total} dòng sang {shown}.")
+    typer.echo(f"Nhật ký phát sóng khớp bản gốc: dòng cuối số {report.last_seq}.")
+    typer.echo(f"Để dùng cơ sở dữ liệu mới, đặt LOA_DATABASE_URL={shown} rồi chạy lại loa serve.")

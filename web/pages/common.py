@@ -1,0 +1,59 @@
+"""What every page shares: the templates, rendering with the alert banner, redirects back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
+
+from playlists.alerts.service import banner
+from playlists.bulletins.models import Rendering
+from playlists.bulletins.rendering import OFFLINE_ENGINES
+from web import formatting
+from web.context import StationContext
+
+templates = Jinja2Templates(directory=str(Path(__file__).parent.parent / "templates"))
+# Templates ship with the code and change only with it: no file check on every render.
+templates.env.auto_reload = False
+templates.env.filters["mmss"] = formatting.mmss
+templates.env.filters["vn_date"] = formatting.vn_date
+templates.env.filters["weekday"] = formatting.weekday_name
+templates.env.filters["days_label"] = formatting.days_label
+templates.env.filters["decimal"] = formatting.decimal_vn
+
+
+def render(
+    request: Request,
+    session: Session,
+    name: str,
+    status_code: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    """Render a page with the station's time zone at hand and the banner of active alerts.
+
+    The banner is read on the request's own session: a page uses one connection, not two.
+    """
+    ctx: StationContext = request.app.state.ctx
+    tz = ctx.settings.zone
+    context.setdefault("today", ctx.today())
+    context["lt"] = lambda value, fmt="%H:%M:%S": formatting.local_time(value, tz, fmt)
+    context["offline_engines"] = OFFLINE_ENGINES
+    context["alert_banner"] = banner(session)
+    return templates.TemplateResponse(request, name, context, status_code=status_code)
+
+
+def back(path: str, *, ok: str = "", error: str = "", anchor: str = "") -> RedirectResponse:
+    """Send the browser back to a page with a message (ok=…) or an error (loi=…) to show."""
+    sep = "&" if "?" in path else "?"
+    query = f"{sep}ok={quote(ok)}" if ok else f"{sep}loi={quote(error)}" if error else ""
+    return RedirectResponse(f"{path}{query}{anchor}", status_code=303)
+
+
+def audio_url(rendering: Rendering | None) -> str | None:
+    """Return where the browser fetches a rendering."""
+    return f"/am-thanh/{rendering.sha256}" if rendering else None

@@ -1,0 +1,171 @@
+"""The emergency page (Phát khẩn cấp): send an announcement that cuts into the air, or stop it."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+from audio.errors import AudioError
+from playlists.bulletins.rendering import mastering_spec
+from playlists.core.errors import DomainError, InputError
+from playlists.emergencies import service as emergencies
+from playlists.emergencies.models import Emergency
+from playlists.emergencies.service import EmergencyDraft
+from playlists.slots.service import list_zones
+from web.context import StationContext
+from web.deps import ContextDep, SessionDep
+from web.forms import parse_float, parse_int, pin_refusal
+from web.pages.common import back, render
+from web.uploads import spooled_upload
+
+log = logging.getLogger(__name__)
+router = APIRouter(include_in_schema=False)
+PAGE = "/khan-cap"
+
+
+class EmergencyForm(BaseModel):
+    """The emergency form as typed. The PIN and the confirmation are never shown back."""
+
+    title: str = ""
+    text: str = ""
+    zone_ids: list[int] = []
+    repeat: str = "1"
+    every_min: str = ""
+    requested_by: str = ""
+    pin: str = ""
+    confirm: str = ""
+
+    def read(self, errors: dict[str, str], recording_name: str | None) -> EmergencyDraft:
+        """Return the request as asked, noting what is wrong with the form in `errors`."""
+        times = parse_int(self.repeat, "repeat", errors, "số lần phát")
+        every: float | None = 0.0
+        if times is not None and times > 1:
+            every = parse_float(self.every_min, "every", errors, "khoảng cách giữa hai lần phát")
+        if self.confirm != "1":
+            errors["confirm"] = "Cần đánh dấu ô xác nhận phát khẩn cấp."
+        return EmergencyDraft(
+            requested_by=self.requested_by,
+            text=self.text,
+            # The upload's own name until it is saved: what the checks need to know is that
+            # there is one.
+            recording=Path(recording_name) if recording_name else None,
+            recording_name=recording_name or "",
+            title=self.title,
+            zone_ids=self.zone_ids,
+            repeat=times or 1,
+            every_min=every or 0.0,
+        )
+
+    def shown_back(self) -> EmergencyForm:
+        """Return the form without what must be typed again on purpose."""
+        return self.model_copy(update={"pin": "", "confirm": ""})
+
+
+def _page(
+    request: Request,
+    ctx: StationContext,
+    session: Session,
+    values: EmergencyForm,
+    errors: dict[str, str],
+    status_code: int = 200,
+    **extra: Any,
+) -> HTMLResponse:
+    zones = list_zones(session=session)
+    return render(
+        request, session, "emergency.html", status_code, values=values, errors=errors,
+        zones=zones, zone_names={z.id: z.name for z in zones},
+        recent=emergencies.recent(session, limit=20), pin_set=bool(ctx.settings.operator_pin),
+        max_repeat=emergencies.MAX_REPEAT, min_every=emergencies.MIN_EVERY_MIN,
+        max_every=emergencies.MAX_EVERY_MIN, **extra,
+    )  # fmt: skip
+
+
+@router.get(PAGE, response_class=HTMLResponse)
+def emergency_page(
+    request: Request,
+    ctx: ContextDep,
+    session: SessionDep,
+    gui: str = "",
+    ok: str = "",
+    loi: str = "",
+) -> HTMLResponse:
+    values = EmergencyForm(repeat="1", every_min="5")
+    sent = f"Đã gửi tin khẩn cấp số {gui}: đài phát trong vài giây." if gui.isdigit() else ""
+    return _page(request, ctx, session, values, {}, sent=sent, saved=ok, error=loi)
+
+
+@router.post(PAGE, response_class=HTMLResponse, response_model=None)
+def emergency_send(
+    request: Request,
+    ctx: ContextDep,
+    session: SessionDep,
+    form: Annotated[EmergencyForm, Form()],
+    recording: Annotated[UploadFile | None, File()] = None,
+) -> HTMLResponse | RedirectResponse:
+    upload = recording if recording is not None and recording.filename else None
+    errors: dict[str, str] = {}
+    refusal = pin_refusal(ctx.settings.operator_pin, form.pin.strip())
+    if refusal:
+        errors["pin"] = refusal
+    draft = form.read(errors, upload.filename if upload else None)
+    errors |= emergencies.check_draft(draft, max_text_chars=ctx.settings.max_text_chars)
+
+    def refuse(status: int) -> HTMLResponse:
+        session.rollback()
+        return _page(request, ctx, session, form.shown_back(), errors, status)
+
+    if errors:
+        return refuse(403 if "pin" in errors else 422)
+    try:
+        if upload is not None:
+            with spooled_upload(ctx, upload.file, draft.recording_name) as path:
+                emergency = _send(ctx, session, dataclasses.replace(draft, recording=path))
+        else:
+            emergency = _send(ctx, session, draft)
+    except InputError as exc:
+        errors = exc.errors
+        return refuse(422)
+    except AudioError as exc:
+        log.warning("emergency audio refused: %s", exc.detail)
+        errors = {"recording" if upload is not None else "text": exc.user_message}
+        return refuse(422)
+    log.warning("emergency %s requested from the web by %s", emergency.id, draft.requested_by)
+    return RedirectResponse(f"{PAGE}?gui={emergency.id}", status_code=303)
+
+
+def _send(ctx: StationContext, session: Session, draft: EmergencyDraft) -> Emergency:
+    return emergencies.send(
+        session, draft=draft, voice=ctx.emergency_speech(session),
+        media_dir=ctx.settings.media_dir, spec=mastering_spec(ctx.settings.speech),
+        max_text_chars=ctx.settings.max_text_chars, now=ctx.now(),
+    )  # fmt: skip
+
+
+@router.post(PAGE + "/{emergency_id}/huy")
+def emergency_stop(
+    ctx: ContextDep,
+    session: SessionDep,
+    emergency_id: int,
+    pin: Annotated[str, Form()] = "",
+) -> Response:
+    refusal = pin_refusal(ctx.settings.operator_pin, pin.strip())
+    if refusal:
+        return back(PAGE, error=f"{refusal} Chưa dừng tin khẩn cấp số {emergency_id}.")
+    try:
+        emergencies.cancel(session, emergency_id)
+    except DomainError as exc:
+        session.rollback()
+        return back(PAGE, error=exc.message)
+    log.warning("emergency %s stopped from the web", emergency_id)
+    return back(
+        PAGE,
+        ok=f"Đã dừng các lần phát còn lại của tin khẩn cấp số {emergency_id} "
+        "(lần đang phát, nếu có, vẫn phát hết).",
+    )
