@@ -1,0 +1,1 @@
+"""The audio layer: text read aloud, speech engines, sound files and mastering."""

@@ -19,7 +19,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
 
-from audio import ffmpeg
 from audio.errors import AudioError
 
 logger = logging.getLogger(__name__)
@@ -279,11 +278,15 @@ class VietAsrTranscriber:
         """Return the words viet-asr hears in the audio file at path."""
         # Loading first: without the extra, say so before spending time decoding.
         pipeline = self._loaded()
-        pcm = ffmpeg.decode_pcm(path, sample_rate=VIET_ASR_SAMPLE_RATE)
+        # Imported here so the alignment and scoring above stay cheap to import (no numpy,
+        # scipy or pydub) for callers that only compare words.
+        import numpy as np
+
+        from audio.sound import files
+
+        pcm = files.decode_pcm(path, sample_rate=VIET_ASR_SAMPLE_RATE)
         if not pcm:
             return ""
-        # numpy comes with viet-asr; imported here so the audio layer works without the extra.
-        import numpy as np
 
         samples = np.frombuffer(pcm, dtype="<i2")
         try:

@@ -1,7 +1,8 @@
 """Uploaded human recordings: validate, then master like synthesised speech.
 
-A recording costs two subprocesses: ffprobe (container and length, before decoding anything)
-and one ffmpeg decode; loudness and clipping are measured on the decoded samples.
+A recording costs two subprocesses at most: ffprobe (container and length, before decoding
+anything, and only once its first bytes show an accepted container) and one ffmpeg decode
+through pydub, none for a PCM WAV; loudness and clipping are measured on the decoded samples.
 """
 
 from __future__ import annotations
@@ -11,10 +12,10 @@ from pathlib import Path
 
 import numpy as np
 
-from audio import ffmpeg, loudness, pcm
 from audio.errors import AudioInputError
-from audio.mastering import MasteringSpec, master_samples, sha256_file
-from audio.pcm import Samples
+from audio.sound import files, loudness
+from audio.sound.mastering import MasteringSpec, master_samples, sha256_file
+from audio.sound.pcm import Samples
 from audio.speech import Rendered, read_cached, rendered_from_mastered, write_sidecar
 
 ENGINE_NAME = "recording"
@@ -22,7 +23,8 @@ MIN_DURATION_S = 0.5
 # Integrated loudness under this is a muted microphone or room tone, not an announcement.
 SILENT_LUFS = -60.0
 # ffprobe format names (comma-separated aliases) of containers a phone or browser produces.
-# Anything else, notably playlists such as HLS or concat lists, is refused.
+# Anything else, notably playlists such as HLS or concat lists, is refused: by its first bytes
+# before ffprobe runs (audio.sound.files.sniff), and here again by what ffprobe found.
 ACCEPTED_FORMATS = frozenset(
     {"mp3", "wav", "mov", "mp4", "m4a", "ogg", "matroska", "webm", "aac", "flac"}
 )
@@ -81,7 +83,7 @@ def master_recording(
 ) -> Rendered:
     """Validate an uploaded recording and master it into cache_dir."""
     try:
-        info = ffmpeg.probe(src)
+        info = files.probe(src)
     except AudioInputError as exc:
         raise AudioInputError(NOT_AUDIO_MESSAGE, exc.detail) from exc
     if not is_accepted_format(info.format_name):
@@ -96,7 +98,8 @@ def master_recording(
             f"{src.name}: {info.duration_s:.1f} s exceeds the {max_duration_s:.0f} s limit",
         )
     try:
-        samples = pcm.load(src, spec.sample_rate)
+        # ffprobe already named the codec, so decoding takes one ffmpeg run and no second probe.
+        samples = files.load(src, spec.sample_rate, codec=info.codec)
     except AudioInputError as exc:
         raise AudioInputError(NOT_AUDIO_MESSAGE, exc.detail) from exc
     lufs = loudness.integrated_loudness(samples, spec.sample_rate)

@@ -24,7 +24,7 @@ from typing import Any
 
 from audio.engines.base import SpeechEngine
 from audio.errors import AudioError, EngineError, SpeechUnavailable
-from audio.mastering import Mastered, MasteringSpec, master, sha256_file
+from audio.sound.mastering import Mastered, MasteringSpec, master, sha256_file
 
 logger = logging.getLogger(__name__)
 

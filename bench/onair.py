@@ -89,7 +89,7 @@ from _icecast import (
 )
 from sqlalchemy import select
 
-from audio.ffmpeg import decode_pcm
+from audio.sound.files import decode_pcm
 from playlists.asrun.models import AirLog, AirSource, AirStatus
 from playlists.bulletins import workflow
 from playlists.bulletins.schemas import BulletinCreate

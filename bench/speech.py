@@ -22,13 +22,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from audio import loudness, mastering, pcm, speech
-from audio.engines import EspeakEngine
+from audio import speech
+from audio.engines.espeak import EspeakEngine
 from audio.errors import AudioError
 from audio.intelligibility import VietAsrTranscriber, check_rendering
-from audio.mastering import master
-from audio.normalize import normalize
+from audio.sound import files, loudness, mastering, pcm
+from audio.sound.mastering import master
 from audio.speech import Rendered, SpeechRenderer
+from audio.text.normalize import normalize
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_SAMPLES = REPO.parent / "shared" / "samples" / "bulletins.jsonl"
@@ -173,7 +174,7 @@ def bench_overhead(
 
 # Where the pipeline's time goes: (object, attribute, stage). Stages must not nest.
 STAGES: list[tuple[Any, str, str]] = [
-    (pcm, "load", "read WAV"),
+    (files, "load", "read WAV"),
     (mastering, "prepare", "trim + fades"),
     (loudness, "weighted_energy", "K-weighting (input + result)"),
     (mastering._Limiter, "fit", "fit gain with limiter model"),

@@ -20,8 +20,9 @@ class SpeechEngine(Protocol):
         ...
 
     def synthesize(self, text: str, *, voice: str, speed: float, dst: Path) -> None:
-        """Write text as speech to dst (any ffmpeg-readable format) or raise EngineError.
+        """Write text as speech to dst or raise EngineError.
 
-        Implementations must never leave an empty or partial file at dst.
+        dst must hold a container audio.sound.files accepts (WAV, MP3, Ogg...), and
+        implementations must never leave an empty or partial file there.
         """
         ...

@@ -1,6 +1,6 @@
 """Online Vietnamese speech through Google Translate's TTS endpoint (gTTS).
 
-The text is cut with audio.textsplit at sentence and clause boundaries, each chunk is fetched
+The text is cut with audio.text.textsplit at sentence and clause boundaries, each chunk is fetched
 with its own request (retried with exponential back-off on rate limits and network trouble),
 and the chunks are joined with short pauses so the result sounds like one reader.
 """
@@ -19,10 +19,10 @@ from pathlib import Path
 from gtts import gTTS
 from gtts.tts import gTTSError
 
-from audio import ffmpeg
 from audio.engines._files import temp_sibling
 from audio.errors import AudioError, EngineError
-from audio.textsplit import Boundary, Chunk, split_chunks
+from audio.sound import files
+from audio.text.textsplit import Boundary, Chunk, split_chunks
 
 logger = logging.getLogger(__name__)
 
@@ -217,7 +217,6 @@ class GttsEngine:
         joined = temp_sibling(dst, ".wav")
         tempo = temp_sibling(dst, ".tempo.wav")
         try:
-            total_s = 0.0
             for index, chunk in enumerate(chunks, start=1):
                 where = f"chunk {index} of {len(chunks)}"
                 audio = self._fetch(chunk.text, where=where)
@@ -225,8 +224,8 @@ class GttsEngine:
                 parts.append(part)
                 part.write_bytes(audio)
                 try:
-                    # Bytes from the network are only trusted once ffprobe sees audio in them.
-                    total_s += ffmpeg.probe(part).duration_s
+                    # Bytes from the network are trusted once their header and ffprobe say audio.
+                    files.probe(part)
                 except AudioError as exc:
                     raise EngineError(
                         _USER_MESSAGE, f"gtts: unusable audio ({where}): {exc.detail}"
@@ -236,17 +235,11 @@ class GttsEngine:
                     speech = parts[0]
                 else:
                     pauses = [PAUSES_S[chunk.boundary] for chunk in chunks[:-1]]
-                    ffmpeg.join_with_pauses(
-                        parts,
-                        pauses,
-                        joined,
-                        sample_rate=SAMPLE_RATE,
-                        timeout_s=ffmpeg.timeout_for(total_s + sum(pauses)),
-                    )
+                    files.join_with_pauses(parts, pauses, joined, sample_rate=SAMPLE_RATE)
                     speech = joined
                 # gTTS itself only has "slow", which is far too slow, so tempo is done locally.
                 if abs(speed - 1.0) > 1e-6:
-                    ffmpeg.change_tempo(speech, tempo, speed=speed)
+                    files.change_tempo(speech, tempo, speed=speed)
                     os.replace(tempo, dst)
                 else:
                     os.replace(speech, dst)

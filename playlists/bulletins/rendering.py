@@ -17,11 +17,11 @@ from typing import Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from audio.engines import build_engines
+from audio.engines.chain import build_engines
 from audio.errors import AudioError
 from audio.intelligibility import Transcriber, check_rendering
-from audio.mastering import MasteringSpec
 from audio.recording import master_recording
+from audio.sound.mastering import MasteringSpec
 from audio.speech import Rendered, SpeechRenderer
 from playlists.bulletins.models import Bulletin, BulletinStatus, Rendering
 from playlists.core import changes

@@ -14,8 +14,8 @@ from pathlib import Path
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from audio.mastering import MasteringSpec
 from audio.recording import master_recording
+from audio.sound.mastering import MasteringSpec
 from audio.speech import Rendered, SpeechRenderer
 from playlists.core import changes
 from playlists.core.changes import Change

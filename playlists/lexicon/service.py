@@ -1,7 +1,7 @@
 """Read and change the station's lexicon: how abbreviations are read aloud.
 
-The built-in lexicon (`audio.normalize.ABBREVIATIONS`) is the starting point; the station's rows
-override it, add to it, or (with an empty reading) turn a built-in entry off.
+The built-in lexicon (`audio.text.normalize.ABBREVIATIONS`) is the starting point; the
+station's rows override it, add to it, or (with an empty reading) turn a built-in entry off.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from audio.normalize import ABBREVIATIONS, normalize
+from audio.text.normalize import ABBREVIATIONS, normalize
 from playlists.core import changes
 from playlists.core.changes import Change
 from playlists.core.errors import InputError, NotFound

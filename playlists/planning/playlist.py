@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from audio import ffmpeg
+from audio.sound import files
 from playlists.planning.views import PlanView
 
 
@@ -20,7 +20,7 @@ def export_copy(master: Path, export_dir: Path, sha256: str) -> Path:
     if not copy.exists():
         export_dir.mkdir(parents=True, exist_ok=True)
         tmp = copy.with_name(f".{copy.name}.tmp.mp3")
-        ffmpeg.convert(master, tmp, timeout_s=ffmpeg.timeout_for(ffmpeg.probe(master).duration_s))
+        files.convert(master, tmp)
         tmp.replace(copy)
     return copy
 

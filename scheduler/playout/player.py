@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from audio.errors import AudioError
-from audio.ffmpeg import decode_pcm
+from audio.sound.files import decode_pcm
 from playlists.alerts.models import AlertKind
 from playlists.asrun.models import AirStatus
 from playlists.core.clock import Clock

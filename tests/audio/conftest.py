@@ -10,7 +10,9 @@ import subprocess
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import pydub.utils
 import pytest
 
 from audio.engines.base import SpeechEngine
@@ -86,6 +88,18 @@ def transcode(tmp_path: Path) -> Callable[[Path, str, str], Path]:
     return make
 
 
+@pytest.fixture
+def make_with_ffmpeg(tmp_path: Path) -> Callable[..., Path]:
+    """Return a factory running ffmpeg with the given arguments to write tmp_path / name."""
+
+    def make(name: str, *args: str) -> Path:
+        path = tmp_path / name
+        run_ffmpeg(*args, str(path))
+        return path
+
+    return make
+
+
 @pytest.fixture(scope="session")
 def speech_mp3(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Return a real Vietnamese speech MP3, made with espeak-ng and ffmpeg like gTTS's output."""
@@ -126,6 +140,45 @@ class CountingEngine:
 def counting() -> type[CountingEngine]:
     """Return the CountingEngine wrapper class (fixtures avoid importing conftest)."""
     return CountingEngine
+
+
+class SubprocessSpy:
+    """Sees every subprocess the audio layer starts, through subprocess or through pydub."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.monkeypatch = monkeypatch
+        self.started: list[str] = []
+
+    def _route(self, popen: Callable[..., Any]) -> None:
+        # subprocess.run and pydub's ffmpeg runs look up subprocess.Popen when called; pydub's
+        # ffprobe runs use the Popen that pydub.utils imported.
+        self.monkeypatch.setattr(subprocess, "Popen", popen)
+        self.monkeypatch.setattr(pydub.utils, "Popen", popen)
+
+    def record(self) -> list[str]:
+        """From now on, note the program name of every subprocess; return the list."""
+        real_popen = subprocess.Popen
+
+        def recording(args: Any, *rest: Any, **kwargs: Any) -> Any:
+            self.started.append(Path(args[0]).name)
+            return real_popen(args, *rest, **kwargs)
+
+        self._route(recording)
+        return self.started
+
+    def forbid(self) -> None:
+        """From now on, fail the test at any subprocess."""
+
+        def refusing(args: Any, *rest: Any, **kwargs: Any) -> Any:
+            raise AssertionError(f"unexpected subprocess {args[0]!r}")
+
+        self._route(refusing)
+
+
+@pytest.fixture
+def subprocesses(monkeypatch: pytest.MonkeyPatch) -> SubprocessSpy:
+    """Return a spy that records or forbids subprocesses once the test asks it to."""
+    return SubprocessSpy(monkeypatch)
 
 
 @pytest.fixture

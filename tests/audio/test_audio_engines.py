@@ -1,4 +1,4 @@
-"""audio.engines: espeak-ng for real, and the engine factory."""
+"""audio.engines: espeak-ng for real, and the chain built from settings."""
 
 from __future__ import annotations
 
@@ -6,10 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from audio import ffmpeg
-from audio.engines import EspeakEngine, GttsEngine, SpeechEngine, build_engines
-from audio.engines.espeak import BASE_WPM, MAX_WPM, MIN_WPM, words_per_minute
+from audio.engines.base import SpeechEngine
+from audio.engines.chain import build_engines
+from audio.engines.espeak import BASE_WPM, MAX_WPM, MIN_WPM, EspeakEngine, words_per_minute
+from audio.engines.gtts_engine import GttsEngine
 from audio.errors import EngineError
+from audio.sound import files
+from tests.audio import ffmpeg_reference
 
 TEXT = "Thông báo: sáng mai phường tổ chức tổng vệ sinh, mời bà con tham gia."
 
@@ -20,9 +23,9 @@ def test_espeak_renders_vietnamese(tmp_path: Path) -> None:
     assert isinstance(engine, SpeechEngine)
     dst = tmp_path / "out.wav"
     engine.synthesize(TEXT, voice=engine.default_voice(), speed=1.0, dst=dst)
-    info = ffmpeg.probe(dst)
+    info = files.probe(dst)
     assert info.duration_s > 2.0
-    assert ffmpeg.measure_loudness(dst).integrated_lufs > -40
+    assert ffmpeg_reference.measure_loudness(dst).integrated_lufs > -40
     assert [p.name for p in tmp_path.iterdir()] == ["out.wav"]
 
 
@@ -30,7 +33,7 @@ def test_espeak_renders_vietnamese(tmp_path: Path) -> None:
 def test_espeak_regional_voices(tmp_path: Path, voice: str) -> None:
     dst = tmp_path / "out.wav"
     EspeakEngine().synthesize("Xin chào bà con.", voice=voice, speed=1.0, dst=dst)
-    assert ffmpeg.probe(dst).duration_s > 0.3
+    assert files.probe(dst).duration_s > 0.3
 
 
 def test_espeak_speed_changes_duration(tmp_path: Path) -> None:
@@ -38,13 +41,13 @@ def test_espeak_speed_changes_duration(tmp_path: Path) -> None:
     fast, slow = tmp_path / "fast.wav", tmp_path / "slow.wav"
     engine.synthesize(TEXT, voice="vi", speed=1.3, dst=fast)
     engine.synthesize(TEXT, voice="vi", speed=0.8, dst=slow)
-    assert ffmpeg.probe(fast).duration_s < ffmpeg.probe(slow).duration_s * 0.8
+    assert files.probe(fast).duration_s < files.probe(slow).duration_s * 0.8
 
 
 def test_espeak_text_starting_with_dash_is_spoken_not_parsed(tmp_path: Path) -> None:
     dst = tmp_path / "dash.wav"
     EspeakEngine().synthesize("-x năm mươi", voice="vi", speed=1.0, dst=dst)
-    assert ffmpeg.probe(dst).duration_s > 0.3
+    assert files.probe(dst).duration_s > 0.3
 
 
 def test_espeak_missing_binary(tmp_path: Path) -> None:

@@ -14,10 +14,11 @@ import pytest
 import requests
 import responses
 
-from audio import ffmpeg
 from audio.engines.gtts_engine import PAUSES_S, GttsEngine, speakable_chunks
 from audio.errors import EngineError
-from audio.textsplit import Boundary, split_chunks
+from audio.sound import files
+from audio.text.textsplit import Boundary, split_chunks
+from tests.audio import ffmpeg_reference
 
 URL = "https://translate.google.com/_/TranslateWebserverUi/data/batchexecute"
 TEXT = "Xin chào bà con."
@@ -27,6 +28,7 @@ LONG_TEXT = (
     "Ủy ban nhân dân phường tổ chức tiêm phòng dại cho chó mèo tại nhà văn hóa tổ dân phố số năm; "
     "bà con nhớ mang theo sổ tiêm của vật nuôi. Xin cảm ơn bà con."
 )
+
 LONG_CHUNKS = [
     "Thông báo của ủy ban nhân dân phường.",
     "Ủy ban nhân dân phường tổ chức tiêm phòng dại cho chó mèo tại nhà văn hóa tổ dân phố số năm;",
@@ -54,7 +56,7 @@ def sent_text(call: Any) -> str:
 
 def decoded_seconds(path: Path) -> float:
     """Return how long a file plays once decoded (an MP3's header may count its padding)."""
-    return len(ffmpeg.decode_pcm(path, sample_rate=24000)) / 2 / 24000
+    return len(files.decode_pcm(path, sample_rate=24000)) / 2 / 24000
 
 
 class FakeTime:
@@ -95,10 +97,10 @@ def test_writes_decodable_mp3(mocked, speech_mp3: Path, tmp_path: Path, engine) 
     engine.synthesize(TEXT, voice=engine.default_voice(), speed=1.0, dst=dst)
     # A single chunk is passed through untouched.
     assert dst.read_bytes() == speech_mp3.read_bytes()
-    info = ffmpeg.probe(dst)
+    info = files.probe(dst)
     assert info.codec == "mp3"
     assert info.duration_s > 1.0
-    assert len(ffmpeg.decode_pcm(dst, sample_rate=8000)) > 8000
+    assert len(files.decode_pcm(dst, sample_rate=8000)) > 8000
     assert len(mocked.calls) == 1
     assert "jQ1olc" in requests.utils.unquote(mocked.calls[0].request.body)
     assert sent_text(mocked.calls[0]) == TEXT
@@ -116,7 +118,7 @@ def test_long_text_is_fetched_per_chunk_and_joined_with_pauses(
 
     assert [sent_text(call) for call in mocked.calls] == LONG_CHUNKS
     assert all(len(chunk) <= 100 for chunk in LONG_CHUNKS)
-    info = ffmpeg.probe(dst)
+    info = files.probe(dst)
     assert (info.codec, info.sample_rate, info.channels) == ("pcm_s16le", 24000, 1)
     pauses = PAUSES_S[Boundary.SENTENCE] * 2 + PAUSES_S[Boundary.CLAUSE]
     expected = len(LONG_CHUNKS) * decoded_seconds(speech_mp3) + pauses
@@ -134,8 +136,8 @@ def test_speed_is_applied_locally(mocked, speech_mp3: Path, tmp_path: Path, engi
     mocked.add(responses.POST, URL, body=batchexecute_body(speech_mp3.read_bytes()))
     dst = tmp_path / "fast"
     engine.synthesize(TEXT, voice="vi", speed=1.5, dst=dst)
-    original = ffmpeg.probe(speech_mp3).duration_s
-    assert ffmpeg.probe(dst).duration_s == pytest.approx(original / 1.5, rel=0.1)
+    original = files.probe(speech_mp3).duration_s
+    assert files.probe(dst).duration_s == pytest.approx(original / 1.5, rel=0.1)
     assert [p.name for p in tmp_path.iterdir()] == ["fast"]
 
 
@@ -144,7 +146,7 @@ def test_speed_applies_to_joined_chunks(mocked, speech_mp3: Path, tmp_path: Path
     dst = tmp_path / "fast"
     engine.synthesize("Xin chào. Tạm biệt.", voice="vi", speed=2.0, dst=dst)
     expected = (2 * decoded_seconds(speech_mp3) + PAUSES_S[Boundary.SENTENCE]) / 2
-    assert ffmpeg.probe(dst).duration_s == pytest.approx(expected, abs=0.05)
+    assert files.probe(dst).duration_s == pytest.approx(expected, abs=0.05)
     assert [p.name for p in tmp_path.iterdir()] == ["fast"]
 
 
@@ -177,7 +179,7 @@ def test_connection_errors_then_success(
     assert len(mocked.calls) == 3
     # Exponential back-off: about 1 s, then about 2 s.
     assert [round(delay) for delay in fake_time.sleeps] == [1, 2]
-    assert ffmpeg.probe(dst).codec == "mp3"
+    assert files.probe(dst).codec == "mp3"
 
 
 def test_retry_happens_per_chunk(
@@ -349,11 +351,11 @@ def test_join_with_pauses_puts_silence_between_parts(make_tone, tmp_path: Path) 
     one = make_tone("one.wav", seconds=0.5, sample_rate=48000, channels=2)
     two = make_tone("two.wav", seconds=0.25, sample_rate=16000, channels=1)
     dst = tmp_path / "joined.wav"
-    ffmpeg.join_with_pauses([one, two, one], [0.35, 0.0], dst, sample_rate=24000)
-    info = ffmpeg.probe(dst)
+    files.join_with_pauses([one, two, one], [0.35, 0.0], dst, sample_rate=24000)
+    info = files.probe(dst)
     assert (info.codec, info.sample_rate, info.channels) == ("pcm_s16le", 24000, 1)
     assert info.duration_s == pytest.approx(0.5 + 0.35 + 0.25 + 0.5, abs=0.01)
-    scan = ffmpeg.scan_silence(
+    scan = ffmpeg_reference.scan_silence(
         dst,
         prefilter=[],
         sample_rate=24000,
@@ -369,8 +371,8 @@ def test_join_with_pauses_puts_silence_between_parts(make_tone, tmp_path: Path) 
 def test_join_with_pauses_needs_one_pause_per_gap(make_tone, tmp_path: Path) -> None:
     one = make_tone("one.wav", seconds=0.2)
     with pytest.raises(ValueError):
-        ffmpeg.join_with_pauses([one, one], [], tmp_path / "x.wav")
+        files.join_with_pauses([one, one], [], tmp_path / "x.wav")
     with pytest.raises(ValueError):
-        ffmpeg.join_with_pauses([one, one], [-0.1], tmp_path / "x.wav")
+        files.join_with_pauses([one, one], [-0.1], tmp_path / "x.wav")
     with pytest.raises(ValueError):
-        ffmpeg.join_with_pauses([], [], tmp_path / "x.wav")
+        files.join_with_pauses([], [], tmp_path / "x.wav")

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from audio.engines import EspeakEngine
+from audio.engines.espeak import EspeakEngine
 from audio.errors import AudioError
 from audio.intelligibility import (
     Op,
@@ -27,8 +27,8 @@ from audio.intelligibility import (
     summary,
     word_error_rate,
 )
-from audio.normalize import normalize
 from audio.speech import Rendered, SpeechRenderer
+from audio.text.normalize import normalize
 
 CLEAR_TEXT = "Kính thưa bà con nhân dân, từ ngày 01/3 phường tổ chức tiêm vắc xin miễn phí."
 MISSING_EXTRA = (

@@ -1,4 +1,4 @@
-"""audio.loudness: the numpy BS.1770 meter, checked against ffmpeg's ebur128 filter."""
+"""audio.sound.loudness: the numpy BS.1770 meter, checked against ffmpeg's ebur128 filter."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 import scipy.signal
 
-from audio import ffmpeg, loudness, pcm
+from audio.sound import files, loudness, pcm
+from tests.audio import ffmpeg_reference
 
 # Our meter and ffmpeg's must agree within this on every generated signal.
 AGREEMENT_LU = 0.3
@@ -61,9 +62,9 @@ def _write(path: Path, samples, rate: int) -> Path:
 def test_integrated_loudness_agrees_with_ffmpeg(tmp_path: Path, name: str, rate: int) -> None:
     samples = SIGNALS[name](rate)
     path = _write(tmp_path / "signal.wav", samples, rate)
-    expected = ffmpeg.measure_loudness(path).integrated_lufs
+    expected = ffmpeg_reference.measure_loudness(path).integrated_lufs
     # Measured on what was written, as ffmpeg sees it.
-    ours = loudness.integrated_loudness(pcm.load(path, rate), rate)
+    ours = loudness.integrated_loudness(files.load(path, rate), rate)
     assert ours == pytest.approx(expected, abs=AGREEMENT_LU)
 
 
@@ -99,8 +100,8 @@ def test_true_peak_agrees_with_ffmpeg(tmp_path: Path) -> None:
     samples[:2205] *= taper[:2205]
     samples[-2205:] *= taper[2205:]
     path = _write(tmp_path / "isp.wav", samples, rate)
-    expected = ffmpeg.measure_loudness(path).true_peak_db
-    ours = loudness.to_db(loudness.true_peak(pcm.load(path, rate)))
+    expected = ffmpeg_reference.measure_loudness(path).true_peak_db
+    ours = loudness.to_db(loudness.true_peak(files.load(path, rate)))
     sample_peak = loudness.to_db(float(np.max(np.abs(samples))))
     assert ours == pytest.approx(expected, abs=0.1)
     assert ours == pytest.approx(loudness.to_db(0.5), abs=0.05)

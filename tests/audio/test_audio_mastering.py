@@ -1,20 +1,19 @@
-"""audio.mastering: the broadcast chain on generated audio, measured independently by ffmpeg."""
+"""audio.sound.mastering: the broadcast chain on generated audio, measured by ffmpeg's meter."""
 
 from __future__ import annotations
 
 import hashlib
 import math
-import subprocess
 import wave
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from audio import ffmpeg
-from audio.engines import EspeakEngine
+from audio.engines.espeak import EspeakEngine
 from audio.errors import AudioError, AudioInputError
-from audio.mastering import (
+from audio.sound import files
+from audio.sound.mastering import (
     Mastered,
     MasteringSpec,
     apply_envelope,
@@ -24,6 +23,7 @@ from audio.mastering import (
     master,
     trim_bounds,
 )
+from tests.audio import ffmpeg_reference
 
 SPEC = MasteringSpec()
 # ffmpeg meters true peak on its own 48 kHz resampling at 4x; ours is 4x at the station rate.
@@ -45,7 +45,7 @@ def _frames(path: Path) -> tuple[int, int, int, int]:
 
 
 def _assert_broadcast_ready(result: Mastered, spec: MasteringSpec) -> None:
-    info = ffmpeg.probe(result.path)
+    info = files.probe(result.path)
     assert (info.codec, info.channels, info.sample_rate) == ("pcm_s16le", 1, spec.sample_rate)
     channels, width, rate, frames = _frames(result.path)
     assert (channels, width, rate) == (1, 2, spec.sample_rate)
@@ -54,7 +54,7 @@ def _assert_broadcast_ready(result: Mastered, spec: MasteringSpec) -> None:
     assert result.duration_s == pytest.approx(info.duration_s, abs=1e-3)
     assert result.sha256 == hashlib.sha256(result.path.read_bytes()).hexdigest()
     # Measured independently by ffmpeg's EBU R128 meter on the file written.
-    loudness = ffmpeg.measure_loudness(result.path)
+    loudness = ffmpeg_reference.measure_loudness(result.path)
     assert loudness.integrated_lufs == pytest.approx(spec.target_lufs, abs=1.0)
     assert loudness.true_peak_db <= spec.true_peak_db + PEAK_TOLERANCE_DB
     assert result.loudness_lufs == pytest.approx(loudness.integrated_lufs, abs=0.3)
@@ -73,7 +73,7 @@ def speech_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_espeak_speech_is_limited_to_the_ceiling_at_the_target(
     speech_wav: Path, tmp_path: Path
 ) -> None:
-    source = ffmpeg.measure_loudness(speech_wav)
+    source = ffmpeg_reference.measure_loudness(speech_wav)
     # The fixture really needs the limiter: at -16 LUFS its peaks would be over -1 dBTP.
     assert source.true_peak_db - source.integrated_lufs > 15 + 0.5
     result = master(speech_wav, tmp_path / "ban-tin.wav", SPEC)
@@ -86,9 +86,9 @@ def test_quiet_tone_is_trimmed_and_brought_up(make_tone, tmp_path: Path) -> None
     src = make_tone(
         "quiet.wav", seconds=2.0, amplitude=_amplitude_for_lufs(-35), lead_s=1.0, tail_s=1.0
     )
-    source = ffmpeg.measure_loudness(src)
+    source = ffmpeg_reference.measure_loudness(src)
     assert source.integrated_lufs < -30  # the fixture really is quiet
-    assert ffmpeg.probe(src).duration_s == pytest.approx(4.0, abs=0.01)
+    assert files.probe(src).duration_s == pytest.approx(4.0, abs=0.01)
 
     dst = tmp_path / "out" / "quiet.wav"
     result = master(src, dst, SPEC)
@@ -102,7 +102,7 @@ def test_quiet_tone_is_trimmed_and_brought_up(make_tone, tmp_path: Path) -> None
 
 def test_loud_tone_comes_down(make_tone, tmp_path: Path) -> None:
     src = make_tone("loud.wav", seconds=2.0, amplitude=0.98, channels=1, sample_rate=22050)
-    assert ffmpeg.measure_loudness(src).integrated_lufs > -6
+    assert ffmpeg_reference.measure_loudness(src).integrated_lufs > -6
     result = master(src, tmp_path / "loud.wav", SPEC)
     _assert_broadcast_ready(result, SPEC)
     assert result.duration_s == pytest.approx(2.0, abs=1e-3)
@@ -114,28 +114,19 @@ def test_other_spec_is_honoured(make_tone, tmp_path: Path) -> None:
     _assert_broadcast_ready(result, spec)
 
 
-def test_mp3_input_is_decoded_once(speech_mp3: Path, tmp_path: Path, monkeypatch) -> None:
-    runs: list[str] = []
-    real_run = subprocess.run
-
-    def counting_run(args, *rest, **kwargs):
-        runs.append(Path(args[0]).name)
-        return real_run(args, *rest, **kwargs)
-
-    monkeypatch.setattr(ffmpeg.subprocess, "run", counting_run)
+def test_mp3_input_is_decoded_once(
+    speech_mp3: Path, tmp_path: Path, monkeypatch, subprocesses
+) -> None:
+    runs = subprocesses.record()
     result = master(speech_mp3, tmp_path / "gtts.wav", SPEC)
     assert runs == ["ffmpeg"]
     monkeypatch.undo()
     _assert_broadcast_ready(result, SPEC)
 
 
-def test_pcm_wav_input_needs_no_subprocess(make_tone, tmp_path: Path, monkeypatch) -> None:
+def test_pcm_wav_input_needs_no_subprocess(make_tone, tmp_path: Path, subprocesses) -> None:
     src = make_tone(seconds=1.0)
-
-    def no_subprocess(*args, **kwargs):
-        raise AssertionError(f"unexpected subprocess {args[0]!r}")
-
-    monkeypatch.setattr(ffmpeg.subprocess, "run", no_subprocess)
+    subprocesses.forbid()
     master(src, tmp_path / "tone.wav", SPEC)
 
 
@@ -144,7 +135,7 @@ def test_short_clip_is_peak_matched(make_tone, tmp_path: Path) -> None:
     result = master(make_tone(seconds=0.3, amplitude=0.1), tmp_path / "short.wav", SPEC)
     assert result.loudness_lufs == -math.inf
     assert result.true_peak_db == pytest.approx(SPEC.true_peak_db, abs=0.05)
-    assert ffmpeg.measure_loudness(result.path).true_peak_db <= SPEC.true_peak_db + 0.3
+    assert ffmpeg_reference.measure_loudness(result.path).true_peak_db <= SPEC.true_peak_db + 0.3
 
 
 def test_overwrites_existing_destination(make_tone, tmp_path: Path) -> None:

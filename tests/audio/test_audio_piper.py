@@ -10,18 +10,22 @@ from pathlib import Path
 
 import pytest
 
-from audio import ffmpeg
-from audio.engines import EspeakEngine, PiperEngine, SpeechEngine, build_engines
-from audio.engines.piper_engine import config_path_for
+from audio.engines.base import SpeechEngine
+from audio.engines.chain import build_engines
+from audio.engines.espeak import EspeakEngine
+from audio.engines.piper_engine import PiperEngine, config_path_for
 from audio.errors import EngineError
-from audio.mastering import MasteringSpec
+from audio.sound import files
+from audio.sound.mastering import MasteringSpec
 from audio.speech import SpeechRenderer, cache_key
+from tests.audio import ffmpeg_reference
 
 # The joe voice is English; a station's Vietnamese voice goes through the same code.
 TEXT = (
     "Good morning, neighbours. Tomorrow the ward holds a general clean-up; "
     "please join us at seven in front of the community hall."
 )
+
 VOICE = "en_US-joe-medium"
 
 
@@ -87,11 +91,11 @@ def test_piper_renders_english(engine: PiperEngine, tmp_path: Path) -> None:
     assert engine.default_voice() == VOICE
     dst = tmp_path / "out.wav"
     engine.synthesize(TEXT, voice=VOICE, speed=1.0, dst=dst)
-    info = ffmpeg.probe(dst)
+    info = files.probe(dst)
     assert info.duration_s > 3.0
     assert info.sample_rate == 22050
     assert info.channels == 1
-    assert ffmpeg.measure_loudness(dst).integrated_lufs > -40
+    assert ffmpeg_reference.measure_loudness(dst).integrated_lufs > -40
     assert [p.name for p in tmp_path.iterdir()] == ["out.wav"]
 
 
@@ -100,7 +104,7 @@ def test_piper_overwrites_dst_without_suffix(engine: PiperEngine, tmp_path: Path
     dst = tmp_path / "speech"
     dst.write_bytes(b"old")
     engine.synthesize("Hello.", voice=VOICE, speed=1.0, dst=dst)
-    assert ffmpeg.probe(dst).duration_s > 0.3
+    assert files.probe(dst).duration_s > 0.3
     assert [p.name for p in tmp_path.iterdir()] == ["speech"]
 
 
@@ -109,7 +113,7 @@ def test_piper_speed_changes_duration(engine: PiperEngine, tmp_path: Path) -> No
     engine.synthesize(TEXT, voice=VOICE, speed=1.3, dst=fast)
     engine.synthesize(TEXT, voice=VOICE, speed=0.8, dst=slow)
     # Pauses don't scale fully and piper varies durations randomly, so the margin is loose.
-    assert ffmpeg.probe(fast).duration_s < ffmpeg.probe(slow).duration_s * 0.9
+    assert files.probe(fast).duration_s < files.probe(slow).duration_s * 0.9
 
 
 def test_piper_missing_voice_file(piper_installed: None, tmp_path: Path) -> None:
@@ -167,7 +171,7 @@ def test_piper_voice_added_later_is_used_without_restart(joe_voice: Path, tmp_pa
     voice_folder(tmp_path, joe_voice, model=True, config=True)
     dst = tmp_path / "out.wav"
     engine.synthesize("Hello.", voice=VOICE, speed=1.0, dst=dst)
-    assert ffmpeg.probe(dst).duration_s > 0.3
+    assert files.probe(dst).duration_s > 0.3
 
 
 def test_piper_not_installed(
@@ -247,7 +251,7 @@ def test_renderer_with_piper_masters_and_caches(
     )
     assert first.path.name == cache_key(TEXT, "piper", VOICE, 1.0) + ".wav"
     assert first.duration_s > 3.0
-    loudness = ffmpeg.measure_loudness(first.path)
+    loudness = ffmpeg_reference.measure_loudness(first.path)
     assert loudness.integrated_lufs == pytest.approx(MasteringSpec().target_lufs, abs=1.0)
     assert loudness.true_peak_db <= MasteringSpec().true_peak_db + 0.3
 

@@ -7,9 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from audio import ffmpeg, pcm
 from audio.errors import AudioInputError
-from audio.mastering import MasteringSpec
 from audio.recording import (
     NOT_AUDIO_MESSAGE,
     SILENT_MESSAGE,
@@ -19,6 +17,9 @@ from audio.recording import (
     master_recording,
     too_long_message,
 )
+from audio.sound import files
+from audio.sound.mastering import MasteringSpec
+from tests.audio import ffmpeg_reference
 
 SPEC = MasteringSpec()
 
@@ -31,13 +32,13 @@ def test_wav_tone_is_accepted_and_mastered(make_tone, cache_dir: Path) -> None:
     assert (result.from_cache, result.fallback, result.failures) == (False, False, ())
     assert result.path == cache_dir / f"{hashlib.sha256(src.read_bytes()).hexdigest()}.wav"
     assert result.sha256 == hashlib.sha256(result.path.read_bytes()).hexdigest()
-    info = ffmpeg.probe(result.path)
+    info = files.probe(result.path)
     assert (info.codec, info.channels, info.sample_rate) == ("pcm_s16le", 1, SPEC.sample_rate)
     # 2 s of tone and at most 80 ms kept either side of it.
     assert 1.99 <= result.duration_s <= 2.0 + 2 * 0.08 + 0.005
     assert result.duration_s == pytest.approx(info.duration_s, abs=1e-3)
     # Measured independently of what master_recording reported.
-    measured = ffmpeg.measure_loudness(result.path)
+    measured = ffmpeg_reference.measure_loudness(result.path)
     assert measured.integrated_lufs == pytest.approx(SPEC.target_lufs, abs=1.0)
     assert measured.true_peak_db <= SPEC.true_peak_db + 0.3
     assert result.loudness_lufs == pytest.approx(measured.integrated_lufs, abs=0.3)
@@ -56,7 +57,7 @@ def test_other_containers_are_accepted(
     path = transcode(make_tone(seconds=1.0), name, codec)
     result = master_recording(path, cache_dir, SPEC)
     assert result.duration_s > 0.9
-    assert ffmpeg.measure_loudness(result.path).integrated_lufs == pytest.approx(
+    assert ffmpeg_reference.measure_loudness(result.path).integrated_lufs == pytest.approx(
         SPEC.target_lufs, abs=1.0
     )
 
@@ -68,6 +69,36 @@ def test_text_file_renamed_mp3_is_refused(tmp_path: Path, cache_dir: Path) -> No
         master_recording(fake, cache_dir, SPEC)
     assert excinfo.value.user_message == NOT_AUDIO_MESSAGE
     assert list(cache_dir.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"#EXTM3U\n#EXTINF:10.0,\nhttp://203.0.113.7/leak.ts\n#EXT-X-ENDLIST\n",
+        b"ffconcat version 1.0\nfile '/etc/passwd'\n",
+    ],
+)
+def test_playlist_upload_is_refused_before_any_subprocess(
+    tmp_path: Path, cache_dir: Path, subprocesses, content: bytes
+) -> None:
+    upload = tmp_path / "ghi-am.mp3"
+    upload.write_bytes(content)
+    subprocesses.forbid()
+    with pytest.raises(AudioInputError) as excinfo:
+        master_recording(upload, cache_dir, SPEC)
+    assert excinfo.value.user_message == NOT_AUDIO_MESSAGE
+    assert list(cache_dir.iterdir()) == []
+
+
+def test_phone_recording_costs_one_probe_and_one_decode(
+    make_tone, transcode, cache_dir: Path, subprocesses
+) -> None:
+    m4a = transcode(make_tone("goc.wav", seconds=2.0, amplitude=0.3), "dien-thoai.m4a", "aac")
+    runs = subprocesses.record()
+    result = master_recording(m4a, cache_dir, SPEC)
+    # ffprobe named the codec, so decoding needs no second probe.
+    assert runs == ["ffprobe", "ffmpeg"]
+    assert result.duration_s == pytest.approx(2.0, abs=0.1)
 
 
 def test_empty_file_is_refused(tmp_path: Path, cache_dir: Path) -> None:
@@ -135,7 +166,7 @@ def test_clipped_recording_is_refused(make_tone, cache_dir: Path) -> None:
 
 def test_clipping_is_told_from_a_loud_clean_file(make_tone) -> None:
     # Measured, as in master_recording, on the decoded mono PCM at the station rate.
-    clean = pcm.load(make_tone("sach.wav", seconds=1.0, amplitude=0.9), SPEC.sample_rate)
+    clean = files.load(make_tone("sach.wav", seconds=1.0, amplitude=0.9), SPEC.sample_rate)
     assert clipped_fraction(clean) == 0
-    clipped = pcm.load(make_tone("vo.wav", seconds=1.0, amplitude=4.0), SPEC.sample_rate)
+    clipped = files.load(make_tone("vo.wav", seconds=1.0, amplitude=4.0), SPEC.sample_rate)
     assert clipped_fraction(clipped) > 0.1

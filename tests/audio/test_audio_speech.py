@@ -11,11 +11,13 @@ from pathlib import Path
 import pytest
 import responses
 
-from audio import ffmpeg
-from audio.engines import EspeakEngine, GttsEngine
+from audio.engines.espeak import EspeakEngine
+from audio.engines.gtts_engine import GttsEngine
 from audio.errors import AudioError, EngineError, SpeechUnavailable
-from audio.mastering import MasteringSpec
+from audio.sound import files
+from audio.sound.mastering import MasteringSpec
 from audio.speech import SpeechRenderer, cache_key, voice_for
+from tests.audio import ffmpeg_reference
 
 URL = "https://translate.google.com/_/TranslateWebserverUi/data/batchexecute"
 TEXT = "Mời bà con đến nhà văn hóa khu phố lúc bảy giờ tối."
@@ -63,10 +65,10 @@ def test_falls_back_to_espeak_when_gtts_is_rate_limited(
     assert first.path.parent == cache_dir
     assert first.path.name == cache_key(TEXT, "espeak-ng", "vi", 1.0) + ".wav"
     # The rendering, measured independently of what master() reported.
-    info = ffmpeg.probe(first.path)
+    info = files.probe(first.path)
     assert (info.codec, info.channels, info.sample_rate) == ("pcm_s16le", 1, 22050)
     assert first.duration_s == pytest.approx(info.duration_s, abs=1e-3)
-    loudness = ffmpeg.measure_loudness(first.path)
+    loudness = ffmpeg_reference.measure_loudness(first.path)
     assert loudness.integrated_lufs == pytest.approx(MasteringSpec().target_lufs, abs=1.0)
     assert loudness.true_peak_db <= MasteringSpec().true_peak_db + 0.3
     assert first.loudness_lufs == pytest.approx(loudness.integrated_lufs, abs=0.3)
@@ -211,7 +213,9 @@ def test_changed_mastering_spec_is_rendered_again(cache_dir: Path, counting) -> 
     result = quieter.render(TEXT)
     assert engine.calls == 2
     assert result.loudness_lufs == pytest.approx(-20.0, abs=1.0)
-    assert ffmpeg.measure_loudness(result.path).integrated_lufs == pytest.approx(-20.0, abs=1.0)
+    assert ffmpeg_reference.measure_loudness(result.path).integrated_lufs == pytest.approx(
+        -20.0, abs=1.0
+    )
 
 
 def test_concurrent_renders_of_one_text_synthesise_once(cache_dir: Path, counting) -> None:

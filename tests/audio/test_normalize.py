@@ -1,4 +1,4 @@
-"""Tests for audio.normalize: written bulletin text -> what the loudspeakers should say."""
+"""Tests for audio.text.normalize: written bulletin text -> what the loudspeakers should say."""
 
 import re
 import unicodedata
@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import audio.normalize as normalize_module
-from audio.normalize import ABBREVIATIONS, Rule, normalize, rules
-from audio.numbers import read_decimal, read_number
+import audio.text.normalize as normalize_module
+from audio.text.normalize import ABBREVIATIONS, Rule, normalize, rules
+from audio.text.numbers import read_decimal, read_number
 
 # Each rule with sentences that exercise it, written as a ward bulletin would write them, and
 # the exact text the speech engine should receive.

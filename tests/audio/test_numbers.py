@@ -1,10 +1,10 @@
-"""Tests for audio.numbers: Vietnamese readings of numbers, digits, decimals and Roman numerals."""
+"""audio.text.numbers: Vietnamese readings of numbers, digits, decimals and Roman numerals."""
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from audio.numbers import (
+from audio.text.numbers import (
     DIGIT_WORDS,
     read_decimal,
     read_digits,

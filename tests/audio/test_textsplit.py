@@ -1,4 +1,4 @@
-"""audio.textsplit: cutting text for the online engine where a reader would pause."""
+"""audio.text.textsplit: cutting text for the online engine where a reader would pause."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from audio.textsplit import Boundary, Chunk, split_chunks, split_for_tts
+from audio.text.textsplit import Boundary, Chunk, split_chunks, split_for_tts
 
 S, C, W, E = Boundary.SENTENCE, Boundary.CLAUSE, Boundary.WORD, Boundary.END
 

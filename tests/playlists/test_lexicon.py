@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy.orm import Session
 
-from audio.normalize import ABBREVIATIONS
+from audio.text.normalize import ABBREVIATIONS
 from playlists.core.errors import InputError, NotFound
 from playlists.lexicon.service import (
     effective_lexicon,

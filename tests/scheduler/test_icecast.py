@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from audio.ffmpeg import decode_pcm
+from audio.sound.files import decode_pcm
 from playlists.core.clock import SystemClock
 from scheduler.outputs.base import BYTES_PER_SAMPLE, CHUNK_S, SAMPLE_RATE, OutputError
 from scheduler.outputs.icecast import IcecastOutput
@@ -76,7 +76,7 @@ def test_a_listener_hears_the_tone_streamed_in_real_time(
 
     heard = tmp_path / "heard.mp3"
     heard.write_bytes(mp3)
-    samples = np.frombuffer(decode_pcm(heard, timeout_s=30), dtype="<i2")
+    samples = np.frombuffer(decode_pcm(heard), dtype="<i2")
     loud = loud_seconds(samples)
     assert 2.5 <= loud <= 3.3, f"heard {loud:.2f} s of tone in {len(samples) / SAMPLE_RATE:.2f} s"
     assert abs(dominant_hz(samples) - 440) < 3

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
-from audio.ffmpeg import decode_pcm
+from audio.sound.files import decode_pcm
 from playlists.alerts.models import Alert, AlertKind
 from playlists.asrun.models import AirSource, AirStatus
 from playlists.core.db import session_scope

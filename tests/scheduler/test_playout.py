@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy
 
-from audio.ffmpeg import decode_pcm, probe
+from audio.sound.files import decode_pcm, probe
 from playlists.alerts.models import AlertKind
 from playlists.asrun.models import AirSource, AirStatus
 from playlists.core.clock import SystemClock

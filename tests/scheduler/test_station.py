@@ -7,7 +7,7 @@ from datetime import UTC, timedelta
 import pytest
 from sqlalchemy import select
 
-from audio.ffmpeg import decode_pcm
+from audio.sound.files import decode_pcm
 from playlists.asrun.models import AirSource, AirStatus
 from playlists.core.db import session_scope
 from playlists.planning.models import DayPlan, PlanItem

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from audio.ffmpeg import probe
+from audio.sound.files import probe
 
 LOA = str(Path(sys.executable).parent / "loa")
 

@@ -48,9 +48,9 @@ def say(
     ] = False,
 ) -> None:
     """Chuẩn hóa, đọc và xử lý âm lượng một đoạn văn bản vào tệp."""
-    from audio import ffmpeg
     from audio.errors import AudioError
     from audio.intelligibility import check_rendering, default_transcriber, summary
+    from audio.sound import files
     from playlists.bulletins.rendering import OFFLINE_ENGINES, make_renderer
 
     settings = settings_or_exit()
@@ -68,7 +68,7 @@ def say(
         if output.suffix.lower() == rendered.path.suffix.lower():
             output.write_bytes(rendered.path.read_bytes())
         else:  # the station keeps WAV masters; give people the format they asked for
-            ffmpeg.convert(rendered.path, output, timeout_s=ffmpeg.timeout_for(rendered.duration_s))
+            files.convert(rendered.path, output)
     except (OSError, AudioError) as exc:
         fail(f"Không ghi được {output}: {exc}")
     note = " (giọng dự phòng ngoại tuyến)" if rendered.engine in OFFLINE_ENGINES else ""

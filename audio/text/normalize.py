@@ -66,7 +66,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from audio.numbers import read_decimal, read_digits, read_number, read_ordinal, read_roman
+from audio.text.numbers import read_decimal, read_digits, read_number, read_ordinal, read_roman
 
 __all__ = ["ABBREVIATIONS", "Rule", "normalize", "rules"]
 

@@ -1,10 +1,10 @@
 """Broadcast mastering on PCM: trim, mono, EBU R128 loudness, true-peak limiting, fades, WAV.
 
-Everything runs in-process on numpy arrays. The only subprocess is one ffmpeg decode, and only
-when the source is not already a 16-bit PCM WAV (audio.pcm.load).
+Everything runs in-process on numpy arrays. The only subprocess is one ffmpeg decode through
+pydub, and only when the source is not already a PCM WAV (audio.sound.files.load).
 
-Loudness: one gain, from the integrated loudness (BS.1770-4, audio.loudness) of the trimmed,
-faded audio, then the result is measured again on the final 16-bit samples.
+Loudness: one gain, from the integrated loudness (BS.1770-4, audio.sound.loudness) of the
+trimmed, faded audio, then the result is measured again on the final 16-bit samples.
 
 Peaks: a gain reduction alone can't reach the target on speech. espeak-ng peaks 19 dB over
 its loudness, and -16 LUFS under a -1 dBTP ceiling leaves 15 dB, so a gain reduction would
@@ -13,12 +13,12 @@ gain is computed per ~2 ms frame (vectorised, no per-sample loop): every frame g
 the attenuation its peak needs, ramping in ahead of it and out after it, linear inside frames.
 Limiting costs loudness, so the overall gain is fitted with the limiter in the loop: the
 K-weighted energy of every frame is known from the first measurement, so the loudness after
-any gain envelope is predicted without filtering again (audio.loudness.gated_loudness).
+any gain envelope is predicted without filtering again (audio.sound.loudness.gated_loudness).
 
 True peak is 4x-oversampled, and computed only where it can matter. An interpolated value is
 a weighted sum of 12 samples, so it can't exceed the largest of them by more than the sum of
-|weights|: 1.92 (5.6 dB, audio.loudness.overshoot_bound). When the loudest sample times the
-gain is that far under the ceiling, no limiting is needed and nothing is interpolated; when
+|weights|: 1.92 (5.6 dB, audio.sound.loudness.overshoot_bound). When the loudest sample times
+the gain is that far under the ceiling, no limiting is needed and nothing is interpolated; when
 measuring, only frames within that margin of the ceiling (or of the loudest sample) are.
 """
 
@@ -34,9 +34,9 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from audio import loudness, pcm
 from audio.errors import AudioError, AudioInputError
-from audio.pcm import Samples
+from audio.sound import files, loudness, pcm
+from audio.sound.pcm import Samples
 
 logger = logging.getLogger(__name__)
 
@@ -451,7 +451,7 @@ def master_samples(samples: Samples, dst: Path, spec: MasteringSpec, *, name: st
 
 def master(src: Path, dst: Path, spec: MasteringSpec) -> Mastered:
     """Trim, downmix, loudness-normalise and write src as a mono 16-bit WAV at dst, atomically."""
-    return master_samples(pcm.load(src, spec.sample_rate), dst, spec, name=src.name)
+    return master_samples(files.load(src, spec.sample_rate), dst, spec, name=src.name)
 
 
 def _with_chimes(samples: Samples, spec: MasteringSpec, name: str) -> Final:
@@ -469,7 +469,7 @@ def _with_chimes(samples: Samples, spec: MasteringSpec, name: str) -> Final:
                     f"Không tìm thấy tệp nhạc hiệu {chime_path.name}.",
                     f"{role} chime {chime_path} does not exist",
                 )
-            audio, label = pcm.load(chime_path, rate), chime_path.name
+            audio, label = files.load(chime_path, rate), chime_path.name
         else:
             continue
         parts.append(normalise(prepare(audio, rate, label), bare, label).samples)

@@ -1,0 +1,48 @@
+"""The fallback chain of speech engines, built from the station's settings."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from audio.engines.base import SpeechEngine
+from audio.engines.espeak import EspeakEngine
+from audio.engines.gtts_engine import GttsEngine
+
+# piper_engine imports piper-tts only when a voice loads, so the base install can import it.
+from audio.engines.piper_engine import PiperEngine
+
+_KNOWN = ("gtts", "offline", "piper")
+# "espeak-ng" is what renderings record as engine name, so accept it in settings too.
+_ALIASES = {"gtts": "gtts", "offline": "offline", "espeak-ng": "offline", "piper": "piper"}
+
+
+def build_engines(
+    order: Sequence[str], *, gtts_timeout_s: float = 10.0, piper_voice: Path | None = None
+) -> list[SpeechEngine]:
+    """Build the engine chain named by order, e.g. ["piper", "gtts", "offline"]."""
+    if isinstance(order, str):
+        raise ValueError(f"engine order must be a list of names, not the string {order!r}")
+    engines: list[SpeechEngine] = []
+    seen: set[str] = set()
+    for raw in order:
+        name = _ALIASES.get(str(raw).strip().lower())
+        if name is None:
+            raise ValueError(f"unknown speech engine {raw!r}: expected one of {', '.join(_KNOWN)}")
+        if name in seen:
+            raise ValueError(f"speech engine {raw!r} is listed twice in {list(order)!r}")
+        seen.add(name)
+        if name == "gtts":
+            engines.append(GttsEngine(timeout_s=gtts_timeout_s))
+        elif name == "piper":
+            if piper_voice is None:
+                raise ValueError(
+                    "speech engine 'piper' needs a voice file: set LOA_PIPER_VOICE to the path "
+                    "of a piper .onnx voice (with its .onnx.json next to it)"
+                )
+            engines.append(PiperEngine(voice_path=piper_voice))
+        else:
+            engines.append(EspeakEngine())
+    if not engines:
+        raise ValueError("at least one speech engine is required, e.g. ['gtts', 'offline']")
+    return engines

@@ -1,0 +1,1 @@
+"""Sound itself: audio files through pydub, PCM samples, loudness and mastering."""

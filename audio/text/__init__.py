@@ -1,0 +1,1 @@
+"""How text is read aloud: normalising it, numbers in words, cutting it into chunks."""
