@@ -2,7 +2,8 @@
 # Install everything Loa Phường needs on a fresh Debian machine, then stop.
 #   bash scripts/install.sh          the station: ffmpeg, espeak-ng, Python packages in .venv
 #                                    (with the piper voice engine and the intelligibility check)
-#   bash scripts/install.sh --dev    also the test tools: Chromium for browser tests, pytest, ruff...
+#   bash scripts/install.sh --dev    also the test tools: Chromium for browser tests, icecast2 and
+#                                    PostgreSQL's server (the tests start their own), pytest, ruff...
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +21,8 @@ if [ "$dev" = 1 ]; then
   command -v chromium >/dev/null || packages+=(chromium)
   # The Icecast output's tests run their own icecast2 on a free loopback port.
   [ -x /usr/bin/icecast2 ] || packages+=(icecast2)
+  # The tests run on PostgreSQL too, with a throwaway server of their own (tests/postgres_server.py).
+  compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null || packages+=(postgresql)
 fi
 python=${PYTHON:-python3}
 if ! command -v "$python" >/dev/null; then
@@ -35,6 +38,11 @@ if [ "${#packages[@]}" -gt 0 ]; then
     # its service disabled and not running (no server on port 8000 with the "hackme"
     # passwords). The tests start their own; a station that streams configures its server.
     echo "icecast2 icecast2/icecast-setup boolean false" | $sudo debconf-set-selections
+  fi
+  if [[ " ${packages[*]} " == *" postgresql "* ]]; then
+    # No system-wide cluster: the tests start their own server on a free loopback port.
+    $sudo mkdir -p /etc/postgresql-common
+    echo "create_main_cluster = false" | $sudo tee /etc/postgresql-common/createcluster.conf >/dev/null
   fi
   $sudo apt-get update -qq
   # Through env: sudo resets the environment and would drop a DEBIAN_FRONTEND set before it.

@@ -2,11 +2,16 @@
 
 Tests speak with the offline engine (espeak-ng): they never need the internet. The gTTS
 adapter is tested against recorded responses in tests/audio.
+
+The station's database is SQLite; tests marked `databases` run a second time on a real
+PostgreSQL (tests/postgres_server.py), each on a fresh database of its own.
 """
 
 from __future__ import annotations
 
+import os
 import socket
+import uuid
 from collections.abc import Iterator
 from datetime import time
 from pathlib import Path
@@ -15,10 +20,20 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
-from playlists.core.db import session_scope
+from playlists.core.db import make_engine, migrate, session_scope
 from playlists.slots.models import Slot, Zone
+from tests.postgres_server import (
+    PostgresMissing,
+    PostgresServer,
+    create_database,
+    drop_database,
+    find_bin,
+)
 from web.context import StationContext
 from web.settings import Settings
+
+# An already running server for the tests (`.ci/run` starts one); else the session starts one.
+POSTGRES_URL = "LOA_TEST_POSTGRES_URL"
 
 
 def _is_loopback(host: object) -> bool:
@@ -53,11 +68,95 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     assert not leaks, f"the test tried to reach the internet: {leaks}"
 
 
+BOTH = ("sqlite", "postgresql")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run the tests marked `databases` on each database named (both when none is)."""
+    marker = metafunc.definition.get_closest_marker("databases")
+    if "database_kind" in metafunc.fixturenames and marker is not None:
+        metafunc.parametrize("database_kind", list(marker.args or BOTH), indirect=True)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[str]:
+    """Return the administration URL of a PostgreSQL server for the tests.
+
+    Fails (never skips) where PostgreSQL is missing: the second database must be tested.
+    """
+    running = os.environ.get(POSTGRES_URL)
+    if running:
+        yield running
+        return
+    try:
+        find_bin()
+    except PostgresMissing as exc:
+        pytest.fail(str(exc))
+    server = PostgresServer()
+    server.start()
+    try:
+        yield server.admin_url
+    finally:
+        server.cleanup()
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres: str) -> Iterator[str]:
+    """Return a database migrated once, that each test's database is copied from."""
+    name = f"loa_template_{os.getpid()}"
+    drop_database(postgres, name)
+    engine = make_engine(create_database(postgres, name))
+    migrate(engine)
+    engine.dispose()  # a template must have no connection while it is copied
+    yield name
+    drop_database(postgres, name)
+
+
+def fresh_postgres(request: pytest.FixtureRequest, *, migrated: bool = True) -> Iterator[str]:
+    """Yield the URL of a database of the test's own, dropped after it."""
+    admin: str = request.getfixturevalue("postgres")
+    template = request.getfixturevalue("postgres_template") if migrated else None
+    name = f"loa_test_{uuid.uuid4().hex[:12]}"
+    url = create_database(admin, name, template=template)
+    try:
+        yield url
+    finally:
+        drop_database(admin, name)
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def database_kind(request: pytest.FixtureRequest) -> str:
+    """Return which database the test runs on: "sqlite" unless marked `databases`."""
+    kind: str = getattr(request, "param", "sqlite")
+    return kind
+
+
+@pytest.fixture
+def database(request: pytest.FixtureRequest, database_kind: str) -> Iterator[str | None]:
+    """Return the station's database URL: None for SQLite in the data folder."""
+    if database_kind == "sqlite":
+        yield None
+        return
+    yield from fresh_postgres(request)
+
+
+@pytest.fixture
+def empty_database(
+    request: pytest.FixtureRequest, database_kind: str, tmp_path: Path
+) -> Iterator[str]:
+    """Return the URL of an empty database, not migrated (to test the migrations)."""
+    if database_kind == "sqlite":
+        yield f"sqlite:///{tmp_path / 'old.db'}"
+        return
+    yield from fresh_postgres(request, migrated=False)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database: str | None) -> Settings:
     """Settings for a station in a temporary folder, speaking offline, airing to files."""
     return Settings(
         data_dir=tmp_path / "data",
+        database_url=database,
         tts_engines=("offline",),
         output="file",
     )

@@ -13,10 +13,12 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import psycopg
 import pytest
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, select, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -32,6 +34,8 @@ from playlists.core.db import (
 from playlists.slots.models import Zone
 from web.context import StationContext
 from web.settings import Settings
+
+pytestmark = pytest.mark.databases()
 
 START = datetime(2026, 11, 27, 22, 30, tzinfo=UTC)  # 05:30 on the 28th in Hà Nội
 
@@ -64,9 +68,29 @@ def five(ctx: StationContext) -> list[AirLog]:
         return [ledger.append(session, **play(n)) for n in range(1, 6)]
 
 
+class Intruder:
+    """A raw PostgreSQL connection that takes SQLite's `?` placeholders, as the tests write."""
+
+    def __init__(self, url: str) -> None:
+        plain = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+        self.connection = psycopg.connect(plain, autocommit=True)
+
+    def execute(self, statement: str, params: tuple[object, ...] = ()) -> None:
+        self.connection.execute(statement.replace("?", "%s"), params)  # type: ignore[arg-type]
+
+    def close(self) -> None:
+        self.connection.close()
+
+
 @pytest.fixture
-def attacker(settings: Settings, five: list[AirLog]) -> Iterator[sqlite3.Connection]:
-    """Someone with the database file: drops the guard, then edits rows by hand."""
+def attacker(settings: Settings, five: list[AirLog]) -> Iterator[sqlite3.Connection | Intruder]:
+    """Someone with the database itself: drops the guard, then edits rows by hand."""
+    if settings.database_url is not None:
+        intruder = Intruder(settings.database_url)
+        intruder.execute("DROP TRIGGER air_log_append_only ON air_log")
+        yield intruder
+        intruder.close()
+        return
     connection = sqlite3.connect(db_path(settings), isolation_level=None)
     connection.execute("DROP TRIGGER air_log_no_update")
     connection.execute("DROP TRIGGER air_log_no_delete")
@@ -163,9 +187,11 @@ def test_append_retries_when_a_writer_took_the_seq(
 # The database refuses changes
 
 
-@pytest.mark.parametrize(
-    "sql", ["UPDATE air_log SET reason = 'sửa' WHERE seq = 2", "DELETE FROM air_log WHERE seq = 5"]
-)
+REFUSED = ["UPDATE air_log SET reason = 'sửa' WHERE seq = 2", "DELETE FROM air_log WHERE seq = 5"]
+
+
+@pytest.mark.databases("sqlite")
+@pytest.mark.parametrize("sql", REFUSED)
 def test_database_refuses_update_and_delete(
     ctx: StationContext, five: list[AirLog], settings: Settings, sql: str
 ) -> None:
@@ -173,6 +199,22 @@ def test_database_refuses_update_and_delete(
         session.execute(text(sql))
     raw = sqlite3.connect(db_path(settings))
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        raw.execute(sql)
+    raw.close()
+    assert seqs(ctx) == [1, 2, 3, 4, 5]
+    assert check(ctx).ok
+
+
+@pytest.mark.databases("postgresql")
+@pytest.mark.parametrize("sql", REFUSED)
+def test_postgresql_refuses_update_and_delete_to_any_client(
+    ctx: StationContext, five: list[AirLog], settings: Settings, sql: str
+) -> None:
+    with session_scope(ctx.sessions) as session, pytest.raises(IntegrityError, match="append-only"):
+        session.execute(text(sql))
+    assert settings.database_url is not None
+    raw = Intruder(settings.database_url)
+    with pytest.raises(psycopg.errors.IntegrityError, match="append-only"):
         raw.execute(sql)
     raw.close()
     assert seqs(ctx) == [1, 2, 3, 4, 5]
@@ -265,6 +307,7 @@ def test_swapped_contents_are_found(
     assert (result.first_bad_seq, result.first_bad_id) == (2, five[1].id)
 
 
+@pytest.mark.databases("sqlite")  # PostgreSQL's column types refuse such garbage at the door
 def test_garbage_in_a_row_is_reported_not_raised(
     ctx: StationContext, five: list[AirLog], attacker: sqlite3.Connection
 ) -> None:
@@ -432,8 +475,8 @@ def test_processes_and_threads_append_at_once(ctx: StationContext, settings: Set
 # Upgrading a station that already has a log
 
 
-def test_migration_chains_the_rows_already_logged(tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+def test_migration_chains_the_rows_already_logged(empty_database: str) -> None:
+    engine = make_engine(empty_database)
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     insert = text(

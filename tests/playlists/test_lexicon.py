@@ -17,6 +17,8 @@ from playlists.lexicon.service import (
     station_normalizer,
 )
 
+pytestmark = pytest.mark.databases()
+
 NOW = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
 
 

@@ -1,9 +1,11 @@
-"""Migrations run on databases that already hold a station's data, not only on empty ones."""
+"""Migrations run on databases that already hold a station's data, not only on empty ones.
+
+On SQLite and on PostgreSQL alike.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
-
+import pytest
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import inspect, text
@@ -17,9 +19,11 @@ from playlists.core.db import (
     migrate,
 )
 
+pytestmark = pytest.mark.databases()
 
-def test_slot_rules_migration_keeps_existing_slots(tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+
+def test_slot_rules_migration_keeps_existing_slots(empty_database: str) -> None:
+    engine = make_engine(empty_database)
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     with engine.begin() as connection:
@@ -40,8 +44,8 @@ def test_slot_rules_migration_keeps_existing_slots(tmp_path: Path) -> None:
     assert topics == 10
 
 
-def test_migrating_twice_changes_nothing(tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'twice.db'}")
+def test_migrating_twice_changes_nothing(empty_database: str) -> None:
+    engine = make_engine(empty_database)
     migrate(engine)
     migrate(engine)
     with engine.connect() as connection:
@@ -57,8 +61,10 @@ def test_the_head_read_from_the_files_is_alembics() -> None:
     assert head_revision() == ScriptDirectory.from_config(config).get_current_head()
 
 
-def test_a_current_database_is_left_alone_and_an_old_one_is_migrated(tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+def test_a_current_database_is_left_alone_and_an_old_one_is_migrated(
+    empty_database: str,
+) -> None:
+    engine = make_engine(empty_database)
     assert current_revision(engine) is None
     ensure_migrated(engine)
     assert current_revision(engine) == head_revision()

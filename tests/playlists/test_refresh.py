@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy.orm import Session
 
 from audio.engines.espeak import EspeakEngine
@@ -15,6 +16,8 @@ from playlists.bulletins import workflow as service
 from playlists.bulletins.schemas import BulletinCreate
 from playlists.lexicon.service import set_reading, station_normalizer
 from tests.conftest import add_zone_and_slot
+
+pytestmark = pytest.mark.databases()
 
 NOW = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
 TODAY = NOW.date()

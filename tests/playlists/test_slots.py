@@ -12,6 +12,8 @@ from playlists.slots.calendar import parse_days
 from playlists.slots.holidays import holiday_suggestions
 from playlists.slots.service import Caps, SlotInput, add_one_off, add_slot, add_zone, cancel_slot
 
+pytestmark = pytest.mark.databases()
+
 CAPS = Caps()
 
 

@@ -87,6 +87,7 @@ def test_a_slot_starts_on_its_instant_and_its_items_follow_without_a_gap(
     assert abs(frames - expected) <= 2
 
 
+@pytest.mark.databases()
 def test_jobs_live_in_the_station_database_and_follow_the_plan(ctx: StationContext) -> None:
     zone_id, slot_id, start = slot_in(ctx, 3600, "Chiều")
     approved_bulletin(ctx, zone_id, "Bản tin buổi chiều.")
@@ -113,6 +114,7 @@ def test_jobs_live_in_the_station_database_and_follow_the_plan(ctx: StationConte
         again.shutdown()
 
 
+@pytest.mark.databases()  # an flock beside SQLite, an advisory lock on PostgreSQL
 def test_a_second_scheduler_for_the_same_station_is_refused(ctx: StationContext) -> None:
     first = station_for(ctx)
     first.start()

@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
@@ -19,6 +20,8 @@ from playlists.bulletins.models import Bulletin
 from playlists.core.db import session_scope
 from playlists.slots.models import Slot, Zone
 from web.context import StationContext
+
+pytestmark = pytest.mark.databases()
 
 
 def body(ctx: StationContext, **changes: Any) -> dict[str, Any]:

@@ -27,6 +27,8 @@ from tests.web.test_api import body
 from web.app import create_app
 from web.context import StationContext
 
+pytestmark = pytest.mark.databases()
+
 
 def bulletins(ctx: StationContext) -> int:
     with session_scope(ctx.sessions) as session:
