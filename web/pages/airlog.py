@@ -34,7 +34,7 @@ class AirLogQuery(BaseModel):
     den: str = ""
     cum: str = ""
     trang_thai: str = ""
-    trang: int = 1  # the page of rows shown
+    trang: str = "1"  # the page of rows shown (anything but a number shows the first)
 
     def read(self, ctx: StationContext, errors: dict[str, str]) -> AirLogFilter:
         """Return the filter asked for; what is wrong is noted in `errors` and left out."""
@@ -64,7 +64,7 @@ def airlog_page(
     tz = ctx.settings.zone
     summary = summarize(session=session, filt=filt, tz=tz)
     pages = max(1, math.ceil(summary.rows / PAGE_ROWS))
-    page = min(max(1, asked.trang), pages)
+    page = min(max(1, int(asked.trang) if asked.trang.isdigit() else 1), pages)
     rows = query_airlog(
         session=session, filt=filt, tz=tz, limit=PAGE_ROWS, offset=(page - 1) * PAGE_ROWS
     )
