@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import getpass
 import logging
+import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from audio.speech import SpeechRenderer
     from playlists.bulletins.workflow import Newsroom
     from playlists.emergencies.models import Emergency
+    from playlists.emergencies.service import EmergencyDraft
     from scheduler.station import Station
 
 log = logging.getLogger(__name__)
@@ -49,6 +51,14 @@ STATION_POOL = 10
 
 Elsewhere = Callable[[Change], None]
 """Tell the station running in another process what it must catch up with."""
+
+
+def at_this_machine() -> str:
+    """Name the person at the station's machine by their login (or uid, when there is none)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # a container run with a uid that has no passwd entry
+        return f"uid {os.getuid()}"
 
 
 class StationContext:
@@ -117,12 +127,16 @@ class StationContext:
             yield session
             # Taken before the commit in session_scope: a rollback leaves nothing to react to.
             noted = changes.take(session)
-        self.react(noted)
+        self.react(noted, sessions)
 
-    def react(self, noted: set[Change]) -> None:
-        """Catch up with committed changes: plans, the lexicon, the station's jobs and player."""
+    def react(self, noted: set[Change], sessions: sessionmaker[Session] | None = None) -> None:
+        """Catch up with committed changes: plans, the lexicon, the station's jobs and player.
+
+        Plans are rebuilt on `sessions`, the unit of work's own engine (a request's reaction
+        never takes a connection of the station's).
+        """
         if Change.PLANS in noted:
-            self.replan()
+            self.replan(sessions)
             noted = (noted - {Change.PLANS}) | {Change.SCHEDULE}
         if "station" in self.__dict__:
             station = self.station
@@ -136,11 +150,11 @@ class StationContext:
             for change in sorted(noted):
                 self.elsewhere(change)
 
-    def replan(self) -> list[date]:
+    def replan(self, sessions: sessionmaker[Session] | None = None) -> list[date]:
         """Rebuild the plans already made for today and tomorrow."""
         from playlists.planning.store import replan, rules_from
 
-        with session_scope(self.sessions) as session:
+        with session_scope(sessions or self.sessions) as session:
             return replan(
                 session=session,
                 now=self.now(),
@@ -250,12 +264,10 @@ class StationContext:
 
         Without `requested_by`, the request is the person at this machine's (their login).
         """
-        from playlists.bulletins.rendering import mastering_spec
-        from playlists.emergencies import service as emergencies
         from playlists.emergencies.service import EmergencyDraft
 
         draft = EmergencyDraft(
-            requested_by=getpass.getuser() if requested_by is None else requested_by,
+            requested_by=at_this_machine() if requested_by is None else requested_by,
             text=text,
             recording=recording,
             recording_name=recording_name or (recording.name if recording else ""),
@@ -265,15 +277,22 @@ class StationContext:
             every_min=every_min,
         )
         with self.unit_of_work() as session:
-            return emergencies.send(
-                session,
-                draft=draft,
-                voice=self.emergency_speech(session),
-                media_dir=self.settings.media_dir,
-                spec=mastering_spec(self.settings.speech),
-                max_text_chars=self.settings.max_text_chars,
-                now=self.now(),
-            )
+            return self.send_emergency(session, draft)
+
+    def send_emergency(self, session: Session, draft: EmergencyDraft) -> Emergency:
+        """Check a request, make its audio with the offline voice, and store it, in `session`."""
+        from playlists.bulletins.rendering import mastering_spec
+        from playlists.emergencies import service as emergencies
+
+        return emergencies.send(
+            session,
+            draft=draft,
+            voice=self.emergency_speech(session),
+            media_dir=self.settings.media_dir,
+            spec=mastering_spec(self.settings.speech),
+            max_text_chars=self.settings.max_text_chars,
+            now=self.now(),
+        )
 
     # --- the station (scheduler, player, as-run writer) -----------------------------------------
 

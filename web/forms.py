@@ -54,6 +54,11 @@ def parse_float(value: str, field: str, errors: dict[str, str], label: str) -> f
         return None
 
 
+def whole_number(value: str) -> int | None:
+    """Read an optional whole number from an address ("2"), or None for anything else."""
+    return int(value) if value.isascii() and value.isdigit() else None
+
+
 def enum_or_none(cls: type[E], value: str) -> E | None:
     """Return the member with this value, or None for an empty or unknown filter value."""
     try:

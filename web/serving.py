@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 # A worker that dies is started again, at most this often.
 RESTART_S = 1.0
 BACKLOG = 2048
+# How long stopping waits for the workers to finish the requests under way, all together.
+STOP_WAIT_S = 10.0
 
 
 @dataclass
@@ -49,12 +51,14 @@ class WebWorkers:
     def __init__(self, ctx: StationContext, *, host: str, port: int, count: int) -> None:
         self.ctx = ctx
         self.count = count
-        self.listener = socket.create_server((host, port), backlog=BACKLOG, reuse_port=False)
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self.listener = socket.create_server((host, port), family=family, backlog=BACKLOG)
         self.listener.set_inheritable(True)
         self._nudges_read, self._nudges_write = os.pipe()
         self._lifeline_read, self._lifeline_write = os.pipe()
         self._workers: list[_Worker] = []
         self._stopping = threading.Event()
+        self._spawning = threading.Lock()  # no worker is started once stopping has begun
         self._threads: list[threading.Thread] = []
 
     def start(self) -> None:
@@ -65,15 +69,21 @@ class WebWorkers:
             thread.start()
             self._threads.append(thread)
 
-    def stop(self) -> None:
-        """Stop the workers (they finish the requests under way) and close the socket."""
-        self._stopping.set()
+    def ask_to_stop(self) -> None:
+        """Tell every worker to stop (they finish the requests under way); do not wait."""
+        with self._spawning:
+            self._stopping.set()
         for worker in self._workers:
             if worker.process.poll() is None:
                 worker.process.terminate()
+
+    def stop(self) -> None:
+        """Stop the workers, all within STOP_WAIT_S (then killed), and close the socket."""
+        self.ask_to_stop()
+        deadline = time.monotonic() + STOP_WAIT_S
         for worker in self._workers:
             try:
-                worker.process.wait(timeout=15)
+                worker.process.wait(timeout=max(0.0, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 worker.process.kill()
                 worker.process.wait()
@@ -81,12 +91,17 @@ class WebWorkers:
         for fd in (self._nudges_write, self._lifeline_write, self._lifeline_read):
             with contextlib.suppress(OSError):
                 os.close(fd)
-        os.close(self._nudges_read)  # ends the listening thread
+        # With every writer closed the listening thread reads the end and returns; only then
+        # is its descriptor closed, so it can never read a file that reused the number.
+        for thread in self._threads:
+            thread.join(timeout=5)
+        os.close(self._nudges_read)
 
     def _spawn(self, number: int) -> _Worker:
         fds = (self.listener.fileno(), self._nudges_write, self._lifeline_read)
         command = [
-            sys.executable, "-m", "web.worker", "--listen-fd", str(fds[0]),
+            # -P: the working folder is not on the import path, so nothing there shadows web.
+            sys.executable, "-P", "-m", "web.worker", "--listen-fd", str(fds[0]),
             "--changes-fd", str(fds[1]), "--lifeline-fd", str(fds[2]),
         ]  # fmt: skip
         process = subprocess.Popen(command, pass_fds=fds)
@@ -102,7 +117,10 @@ class WebWorkers:
                 log.error("web worker %d (pid %d) exited with %s; starting it again",
                           worker.number, worker.process.pid, code)  # fmt: skip
                 time.sleep(max(0.0, RESTART_S - (time.monotonic() - worker.started)))
-                self._workers[index] = self._spawn(worker.number)
+                with self._spawning:
+                    if self._stopping.is_set():
+                        return
+                    self._workers[index] = self._spawn(worker.number)
 
     def _hear(self) -> None:
         """Pass each change a worker committed to the station, as if it was made here."""

@@ -14,13 +14,6 @@ import socket
 import sys
 import threading
 
-import uvicorn
-
-from web.app import create_app
-from web.context import StationContext
-from web.serving import tell_station
-from web.settings import SettingsError, load_settings
-
 log = logging.getLogger("web.worker")
 
 
@@ -49,13 +42,25 @@ def main() -> None:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s[%(process)d]: %(message)s"
     )
     threading.Thread(target=_watch_lifeline, args=(args.lifeline_fd,), daemon=True).start()
+    # Imported only now, with the lifeline watched: importing the app takes a second or two,
+    # and a worker whose station dies meanwhile must not hold the port that long.
+    import uvicorn
+
+    from web.app import create_app
+    from web.context import StationContext
+    from web.serving import tell_station
+    from web.settings import SettingsError, load_settings
+
     try:
         settings = load_settings()
     except SettingsError as exc:
         sys.exit(str(exc))
     ctx = StationContext.create(settings, elsewhere=tell_station(args.changes_fd))
     listener = socket.socket(fileno=args.listen_fd)
-    config = uvicorn.Config(create_app(ctx, run_scheduler=False), log_level="info")
+    # A request that hangs must not keep the station's stop waiting: five seconds, then go.
+    config = uvicorn.Config(
+        create_app(ctx, run_scheduler=False), log_level="info", timeout_graceful_shutdown=5
+    )
     try:
         uvicorn.Server(config).run(sockets=[listener])
     finally:

@@ -19,6 +19,7 @@ import contextlib
 import json
 import math
 import os
+import subprocess
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -28,7 +29,6 @@ from typing import Any, BinaryIO
 import numpy as np
 from pydub import AudioSegment
 from pydub.exceptions import CouldntDecodeError, CouldntEncodeError
-from pydub.utils import mediainfo_json
 
 from audio.errors import AudioError, AudioInputError
 from audio.sound import pcm
@@ -37,6 +37,9 @@ from audio.sound.pcm import Samples
 # The converter pydub runs, found on PATH (Debian's ffmpeg package). pydub would pick avconv
 # first if one were installed, so it is set again before each run; tests point it elsewhere.
 FFMPEG = "ffmpeg"
+FFPROBE = "ffprobe"
+# No real audio file takes ffprobe this long; a crafted one could make it wait for ever.
+PROBE_TIMEOUT_S = 30.0
 
 _NOT_AUDIO_MESSAGE = "Tệp không phải là âm thanh hợp lệ."
 _PROCESSING_MESSAGE = "Không xử lý được âm thanh."
@@ -267,18 +270,39 @@ def _to_float(value: object) -> float | None:
 
 def probe(path: Path) -> ProbeInfo:
     """Describe the first audio stream of a file, or raise AudioInputError if it has none."""
-    sniff(path)
-    return _probe(path)
+    return _probe(path, sniff(path))
 
 
-def _probe(path: Path) -> ProbeInfo:
-    # Only for sniffed files: ffprobe is given no format, so it guesses from the content.
+def _probe(path: Path, container: Container) -> ProbeInfo:
+    """Run ffprobe on a recognised file, told its container, with local files only.
+
+    Not pydub's mediainfo_json: it lets ffprobe guess the demuxer and gives it no time limit,
+    and a file with an MP4 signature but a DASH manifest inside makes a guessing ffprobe
+    follow the manifest, to other files or URLs, and wait for ever on a live one.
+    """
+    args = [
+        FFPROBE, "-v", "error", "-protocol_whitelist", "file", "-f", container.format,
+        "-show_format", "-show_streams", "-of", "json", str(path.resolve()),
+    ]  # fmt: skip
     try:
-        data = mediainfo_json(str(path.resolve()))
+        done = subprocess.run(
+            args, stdin=subprocess.DEVNULL, capture_output=True, timeout=PROBE_TIMEOUT_S
+        )
     except FileNotFoundError as exc:
         raise _missing_tool(exc, f"probing {path.name}") from exc
-    except (ValueError, KeyError, TypeError, IndexError) as exc:
-        # ffprobe printed nothing (json) or pydub could not read its log (stream index).
+    except subprocess.TimeoutExpired as exc:
+        raise AudioInputError(
+            _NOT_AUDIO_MESSAGE, f"ffprobe took over {PROBE_TIMEOUT_S:.0f} s on {path.name}"
+        ) from exc
+    if done.returncode != 0:
+        raise AudioInputError(
+            _NOT_AUDIO_MESSAGE,
+            f"ffprobe cannot read {path.name} as {container.format}: "
+            f"{_tail(done.stderr.decode(errors='replace'))}",
+        )
+    try:
+        data = json.loads(done.stdout or b"{}")
+    except ValueError as exc:
         raise AudioInputError(
             _NOT_AUDIO_MESSAGE, f"unreadable ffprobe output for {path.name}: {exc!r}"
         ) from exc
@@ -323,7 +347,7 @@ def _segment(path: Path, *, codec: str | None = None) -> Any:
         return AudioSegment(data=data, sample_width=2, frame_rate=rate, channels=channels)
     # Told the codec, pydub runs no ffprobe of its own and ffmpeg writes 16-bit PCM; only
     # containers whose first bytes don't name it (mp4, Matroska) need a probe first.
-    codec = codec or container.codec or _probe(path).codec
+    codec = codec or container.codec or _probe(path, container).codec
     AudioSegment.converter = FFMPEG
     try:
         with _source(path) as source:
@@ -369,6 +393,30 @@ def load(path: Path, rate: int, *, codec: str | None = None) -> Samples:
         interleaved, channels, src_rate = found
         return pcm.resample(pcm.to_mono(interleaved, channels), src_rate, rate)
     return _samples(_segment(path, codec=codec), rate)
+
+
+def load_own(path: Path, rate: int) -> Samples:
+    """Return one of the station's own files (a chime) as mono float32 at rate.
+
+    Those are put there by whoever runs the station, not uploaded: any format ffmpeg reads is
+    taken (AIFF, WMA, …), where `load` accepts only the containers an upload may be.
+    """
+    if not path.is_file():
+        raise AudioInputError(_NOT_AUDIO_MESSAGE, f"no such file: {path}")
+    found = pcm.read_wav(path)
+    if found is not None:
+        interleaved, channels, src_rate = found
+        return pcm.resample(pcm.to_mono(interleaved, channels), src_rate, rate)
+    AudioSegment.converter = FFMPEG
+    try:
+        segment = AudioSegment.from_file(str(path.resolve()), parameters=_QUIET)
+    except (CouldntDecodeError, KeyError, IndexError, ValueError) as exc:
+        raise AudioInputError(
+            _NOT_AUDIO_MESSAGE, f"ffmpeg cannot decode {path.name}: {exc}"
+        ) from exc
+    except FileNotFoundError as exc:
+        raise _missing_tool(exc, f"decoding {path.name}") from exc
+    return _samples(segment, rate)
 
 
 def decode_pcm(path: Path, *, sample_rate: int = 44100) -> bytes:

@@ -469,7 +469,7 @@ def _with_chimes(samples: Samples, spec: MasteringSpec, name: str) -> Final:
                     f"Không tìm thấy tệp nhạc hiệu {chime_path.name}.",
                     f"{role} chime {chime_path} does not exist",
                 )
-            audio, label = files.load(chime_path, rate), chime_path.name
+            audio, label = files.load_own(chime_path, rate), chime_path.name
         else:
             continue
         parts.append(normalise(prepare(audio, rate, label), bare, label).samples)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 _KEY = "loa.changes"
 
@@ -28,6 +28,10 @@ class Change(enum.StrEnum):
 
 def note(session: Session, change: Change) -> None:
     """Record that the session's transaction changes something others must react to."""
+    if not session.in_transaction():
+        # Begun here (no connection is taken yet), so that a rollback, even before any SQL,
+        # ends a transaction and forgets the note.
+        session.begin()
     session.info.setdefault(_KEY, set()).add(change)
 
 
@@ -37,7 +41,9 @@ def take(session: Session) -> set[Change]:
     return changes
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget_on_rollback(session: Session) -> None:
-    # What a rolled-back transaction changed never happened: nobody must react to it.
-    session.info.pop(_KEY, None)
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_on_rollback(session: Session, previous_transaction: SessionTransaction) -> None:
+    # What a rolled-back transaction changed never happened: nobody must react to it. Only
+    # the whole transaction's rollback counts: a savepoint's (the ledger's retry) does not.
+    if previous_transaction.parent is None:
+        session.info.pop(_KEY, None)

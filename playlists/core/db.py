@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, Enum, create_engine, event, inspect, text
+from sqlalchemy import DateTime, Engine, Enum, create_engine, event, inspect, make_url, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -66,8 +66,10 @@ def make_engine(url: str, *, pool_size: int = 5) -> Engine:
     load on the pages can make the air wait for a connection.
     """
     # No overflow: a caller past the limit waits for a connection instead of opening more.
-    pool = {"pool_size": pool_size, "max_overflow": 0, "pool_timeout": 60}
+    pool: dict[str, int] = {"pool_size": pool_size, "max_overflow": 0, "pool_timeout": 60}
     if url.startswith("sqlite"):
+        if make_url(url).database in (None, "", ":memory:"):
+            pool = {}  # one in-memory database per connection: SQLAlchemy keeps just one
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "timeout": 30}, **pool
         )
@@ -82,6 +84,14 @@ def make_engine(url: str, *, pool_size: int = 5) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True, **pool)
+
+
+def shown_url(url: str) -> str:
+    """Return a database URL fit to print: its password, if any, masked."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # an unreadable URL is shown by its scheme alone
+        return url.split(":", 1)[0] + "://…"
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

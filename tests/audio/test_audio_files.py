@@ -462,3 +462,38 @@ def test_change_tempo_keeps_the_pitch(make_tone, tmp_path: Path) -> None:
     spectrum = np.abs(np.fft.rfft(samples.astype(np.float64)))
     peak_hz = np.fft.rfftfreq(len(samples), 1 / 48000)[int(np.argmax(spectrum))]
     assert peak_hz == pytest.approx(440, abs=2)
+
+
+def test_a_manifest_behind_an_mp4_signature_never_makes_ffprobe_follow_it(
+    tmp_path: Path,
+) -> None:
+    """ffprobe is told the container: a DASH manifest dressed as MP4 is just not MP4.
+
+    A guessing ffprobe would read it as DASH and wait for ever for a live stream's segments.
+    """
+    secret = tmp_path / "secret.m4a"
+    secret.write_bytes(b"")
+    crafted = tmp_path / "upload.m4a"
+    crafted.write_text(
+        '<!--ftypjp2 --><MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="dynamic" '
+        'profiles="urn:mpeg:dash:profile:isoff-live:2011" minimumUpdatePeriod="PT1S" '
+        'availabilityStartTime="2099-01-01T00:00:00Z" minBufferTime="PT1S"><Period start="PT0S">'
+        '<AdaptationSet mimeType="audio/mp4"><SegmentTemplate media="seg$Number$.m4s" '
+        f'initialization="{secret}" duration="1" startNumber="1"/>'
+        '<Representation id="a" bandwidth="1000" codecs="mp4a.40.2"/></AdaptationSet>'
+        "</Period></MPD>"
+    )
+    assert files.sniff(crafted).format == "mp4", "its first bytes do look like MP4"
+    with pytest.raises(AudioInputError) as refused:
+        files.probe(crafted)
+    assert "as mp4" in refused.value.detail
+    with pytest.raises(AudioInputError):
+        files.load(crafted, 16000)
+
+
+def test_the_stations_own_chimes_may_be_in_any_format_ffmpeg_reads(make_with_ffmpeg) -> None:
+    aiff = make_with_ffmpeg("chime.aiff", "-f", "lavfi", "-i", "sine=frequency=880:duration=1")
+    with pytest.raises(AudioInputError):
+        files.load(aiff, 22050)  # an upload in AIFF is refused ...
+    samples = files.load_own(aiff, 22050)  # ... the station's own chime is not
+    assert len(samples) == pytest.approx(22050, abs=50)

@@ -12,6 +12,7 @@ from playlists.asrun.export import airlog_csv, airlog_filename
 from playlists.asrun.models import AirSource, AirStatus
 from playlists.asrun.queries import AirLogFilter, query_airlog
 from playlists.asrun.schemas import AirLogRead
+from playlists.core.errors import InputError
 from web.deps import ContextDep, SessionDep
 
 router = APIRouter()
@@ -25,7 +26,10 @@ def airlog_filter(
     source: AirSource | None = None,
 ) -> AirLogFilter:
     """Read the as-run log filter shared by the JSON and CSV endpoints."""
-    return AirLogFilter(first, last, zone_id, status, source, names=("from", "to"))
+    try:
+        return AirLogFilter(first, last, zone_id, status, source)
+    except InputError as exc:  # the API names the field as the client sent it
+        raise InputError({"to": exc.errors["last_day"]}) from exc
 
 
 AirLogFilterDep = Annotated[AirLogFilter, Depends(airlog_filter)]

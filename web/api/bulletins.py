@@ -9,7 +9,7 @@ from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import FileResponse
 
 from audio.intelligibility import default_transcriber
-from playlists.bulletins import rendering as bulletin_audio
+from playlists.bulletins import rendering as bulletin_rendering
 from playlists.bulletins import workflow
 from playlists.bulletins.models import Bulletin, BulletinStatus
 from playlists.bulletins.schemas import BulletinCreate, BulletinRead, Decision, TopicRead
@@ -73,7 +73,7 @@ def bulletin(bulletin_id: int, session: SessionDep) -> BulletinRead:
 
 
 @router.get("/bulletins/{bulletin_id}/audio", summary="Âm thanh của bản tin")
-def bulletin_audio_file(bulletin_id: int, ctx: ContextDep, session: SessionDep) -> FileResponse:
+def bulletin_audio(bulletin_id: int, ctx: ContextDep, session: SessionDep) -> FileResponse:
     found = workflow.get_bulletin(bulletin_id, session=session)
     if found.rendering is None:
         raise NotFound("Bản tin chưa có âm thanh.", f"bulletin {bulletin_id} has no audio")
@@ -109,7 +109,7 @@ def return_to_editor(
     summary="Kiểm tra độ rõ của bản đọc (máy nhận dạng nghe lại)",
 )
 def check(bulletin_id: int, ctx: ContextDep, session: SessionDep) -> BulletinRead:
-    bulletin_audio.check_audio(
+    bulletin_rendering.check_audio(
         bulletin_id,
         session=session,
         media_dir=ctx.settings.media_dir,

@@ -9,7 +9,6 @@ from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, Field
 
 from audio.errors import AudioError, AudioInputError
-from playlists.bulletins.rendering import mastering_spec
 from playlists.core.errors import InputError
 from playlists.emergencies import service as emergencies
 from playlists.emergencies.schemas import EmergencyRead
@@ -64,11 +63,7 @@ def emergency_create(body: EmergencyCreate, ctx: ContextDep, session: SessionDep
         zone_ids=body.zone_ids, repeat=body.repeat, every_min=body.every_min,
     )  # fmt: skip
     try:
-        emergency = emergencies.send(
-            session, draft=draft, voice=ctx.emergency_speech(session),
-            media_dir=ctx.settings.media_dir, spec=mastering_spec(ctx.settings.speech),
-            max_text_chars=ctx.settings.max_text_chars, now=ctx.now(),
-        )  # fmt: skip
+        emergency = ctx.send_emergency(session, draft)
     except AudioInputError as exc:
         raise InputError({"text": exc.user_message}) from exc
     except AudioError as exc:

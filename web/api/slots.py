@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from playlists.slots import service as slots
+from playlists.slots import service as slot_service
 from playlists.slots.schemas import SlotRead, ZoneRead
 from web.deps import SessionDep
 
@@ -13,9 +13,9 @@ router = APIRouter()
 
 @router.get("/zones", summary="Danh sách cụm loa")
 def zones(session: SessionDep) -> list[ZoneRead]:
-    return [ZoneRead.model_validate(z) for z in slots.list_zones(session=session)]
+    return [ZoneRead.model_validate(z) for z in slot_service.list_zones(session=session)]
 
 
 @router.get("/slots", summary="Danh sách khung giờ")
-def slot_list(session: SessionDep) -> list[SlotRead]:
-    return [SlotRead.model_validate(s) for s in slots.list_slots(session=session)]
+def slots(session: SessionDep) -> list[SlotRead]:
+    return [SlotRead.model_validate(s) for s in slot_service.list_slots(session=session)]

@@ -41,7 +41,7 @@ def parse_anchor(value: str) -> tuple[int, str]:
     """Read SỐ:MÃ_BĂM (a row's seq and its 64-hex hash), or stop with a Vietnamese message."""
     seq, _, digest = (part.strip().lower() for part in value.partition(":"))
     is_hash = len(digest) == 64 and all(c in "0123456789abcdef" for c in digest)
-    if not (seq.isdigit() and int(seq) > 0 and is_hash):
+    if not (seq.isascii() and seq.isdigit() and int(seq) > 0 and is_hash):
         fail(
             f"--anchor “{value}” phải có dạng SỐ:MÃ_BĂM (mã băm 64 ký tự 0-9, a-f), "
             "như dòng “Dòng cuối” mà lệnh này in ra."

@@ -45,12 +45,13 @@ def settings_or_exit(**overrides: object) -> Settings:
 
 def open_station(settings: Settings) -> StationContext:
     """Open (and migrate) the station's database; nothing else is built until asked for."""
+    from playlists.core.db import shown_url
     from web.context import StationContext
 
     try:
         return StationContext.create(settings)
     except Exception as exc:  # a database that cannot open is a setting to fix, not a crash
-        fail(f"Không mở được cơ sở dữ liệu {settings.db_url}: {exc}")
+        fail(f"Không mở được cơ sở dữ liệu {shown_url(settings.db_url)}: {exc}")
 
 
 @contextmanager

@@ -51,11 +51,12 @@ def init(
     ] = False,
 ) -> None:
     """Tạo hoặc nâng cấp cơ sở dữ liệu."""
+    from playlists.core.db import shown_url
     from web.cli.common import station
 
     setup_logging()
     with station() as ctx:
-        typer.echo(f"Cơ sở dữ liệu sẵn sàng: {ctx.settings.db_url}")
+        typer.echo(f"Cơ sở dữ liệu sẵn sàng: {shown_url(ctx.settings.db_url)}")
         if demo and not seed_demo_if_empty(ctx):
             typer.echo("Cơ sở dữ liệu đã có dữ liệu; không tạo đài mẫu.")
 
@@ -119,8 +120,10 @@ def _serve_with_workers(ctx: StationContext, host: str, port: int) -> None:
         workers.start()
         stop.wait()
     finally:
-        workers.stop()
+        # The air first: cut and logged at once, whatever the pages are still doing.
+        workers.ask_to_stop()
         ctx.stop()
+        workers.stop()
 
 
 @app.command()

@@ -17,7 +17,7 @@ from playlists.core.errors import InputError
 from playlists.slots.service import list_zones
 from web.context import StationContext
 from web.deps import ContextDep, SessionDep
-from web.forms import enum_or_none, parse_day
+from web.forms import enum_or_none, parse_day, whole_number
 from web.pages.common import render
 
 router = APIRouter(include_in_schema=False)
@@ -43,7 +43,7 @@ class AirLogQuery(BaseModel):
         last = parse_day(self.den, "den", errors, "ngày kết thúc") if self.den else None
         first = first or today - timedelta(days=DEFAULT_DAYS - 1)
         last = last or today
-        zone_id = int(self.cum) if self.cum.isdigit() else None
+        zone_id = whole_number(self.cum)
         status = enum_or_none(AirStatus, self.trang_thai)
         try:
             return AirLogFilter(first_day=first, last_day=last, zone_id=zone_id, status=status)
@@ -64,7 +64,7 @@ def airlog_page(
     tz = ctx.settings.zone
     summary = summarize(session=session, filt=filt, tz=tz)
     pages = max(1, math.ceil(summary.rows / PAGE_ROWS))
-    page = min(max(1, int(asked.trang) if asked.trang.isdigit() else 1), pages)
+    page = min(max(1, whole_number(asked.trang) or 1), pages)
     rows = query_airlog(
         session=session, filt=filt, tz=tz, limit=PAGE_ROWS, offset=(page - 1) * PAGE_ROWS
     )

@@ -13,15 +13,13 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from audio.errors import AudioError
-from playlists.bulletins.rendering import mastering_spec
 from playlists.core.errors import DomainError, InputError
 from playlists.emergencies import service as emergencies
-from playlists.emergencies.models import Emergency
 from playlists.emergencies.service import EmergencyDraft
 from playlists.slots.service import list_zones
 from web.context import StationContext
 from web.deps import ContextDep, SessionDep
-from web.forms import parse_float, parse_int, pin_refusal
+from web.forms import parse_float, parse_int, pin_refusal, whole_number
 from web.pages.common import back, render
 from web.uploads import spooled_upload
 
@@ -97,7 +95,7 @@ def emergency_page(
     loi: str = "",
 ) -> HTMLResponse:
     values = EmergencyForm(repeat="1", every_min="5")
-    sent = f"Đã gửi tin khẩn cấp số {gui}: đài phát trong vài giây." if gui.isdigit() else ""
+    sent = f"Đã gửi tin khẩn cấp số {gui}: đài phát trong vài giây." if whole_number(gui) else ""
     return _page(request, ctx, session, values, {}, sent=sent, saved=ok, error=loi)
 
 
@@ -126,9 +124,9 @@ def emergency_send(
     try:
         if upload is not None:
             with spooled_upload(ctx, upload.file, draft.recording_name) as path:
-                emergency = _send(ctx, session, dataclasses.replace(draft, recording=path))
+                emergency = ctx.send_emergency(session, dataclasses.replace(draft, recording=path))
         else:
-            emergency = _send(ctx, session, draft)
+            emergency = ctx.send_emergency(session, draft)
     except InputError as exc:
         errors = exc.errors
         return refuse(422)
@@ -138,14 +136,6 @@ def emergency_send(
         return refuse(422)
     log.warning("emergency %s requested from the web by %s", emergency.id, draft.requested_by)
     return RedirectResponse(f"{PAGE}?gui={emergency.id}", status_code=303)
-
-
-def _send(ctx: StationContext, session: Session, draft: EmergencyDraft) -> Emergency:
-    return emergencies.send(
-        session, draft=draft, voice=ctx.emergency_speech(session),
-        media_dir=ctx.settings.media_dir, spec=mastering_spec(ctx.settings.speech),
-        max_text_chars=ctx.settings.max_text_chars, now=ctx.now(),
-    )  # fmt: skip
 
 
 @router.post(PAGE + "/{emergency_id}/huy")
