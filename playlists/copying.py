@@ -1,8 +1,9 @@
 """Copy a station's data to another database: how a station moves from SQLite to PostgreSQL.
 
 The target is migrated to the same schema, must hold no station data yet, and receives every
-row with its ids, in an order that satisfies the foreign keys. The as-run log keeps its hash
-chain: the copy is verified against the source's last row before it is declared done.
+row with its ids, in an order that satisfies the foreign keys. The hash-chained logs (the
+as-run log, the audit trail) keep their chains: each copy is verified against the source's last
+row before it is declared done.
 Scheduler jobs are not copied; the station makes them again from the plans at its next start.
 """
 
@@ -10,10 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, func, insert, inspect, select, text
 
 from playlists.asrun import ledger
+from playlists.audit.service import AUDIT
+from playlists.core.chain import Chain
 from playlists.core.db import ensure_migrated
 from playlists.core.errors import StateError
 from playlists.tables import METADATA
@@ -22,15 +26,22 @@ BATCH = 1000
 # Rows the migrations themselves put in an empty database (the plan's topics): replaced by
 # the source's, which staff may have edited.
 SEEDED = frozenset({"topics"})
+# The hash-chained tables: each must verify on the target and end where the source's ends.
+CHAINS: tuple[Chain[Any], ...] = (ledger.AIRLOG, AUDIT)
 
 
 @dataclass
 class CopyReport:
-    """How many rows of each table were copied, and the as-run log's last row on both sides."""
+    """How many rows of each table were copied, and each chain's last row on both sides.
+
+    `last_seq`/`last_hash` are the as-run log's (what staff check first); `chains` holds
+    every chain's, by table.
+    """
 
     rows: dict[str, int] = field(default_factory=dict)
     last_seq: int = 0
     last_hash: str = ledger.GENESIS_HASH
+    chains: dict[str, tuple[int, str]] = field(default_factory=dict)
 
 
 def copy_station(
@@ -38,8 +49,8 @@ def copy_station(
 ) -> CopyReport:
     """Copy every row of the station at `source` into the empty database at `target`.
 
-    Raises StateError (in Vietnamese) when the target already holds station data, or when the
-    copied as-run log does not verify against the source's.
+    Raises StateError (in Vietnamese) when the target already holds station data, or when a
+    copied chain (the as-run log, the audit trail) does not verify against the source's.
     """
     ensure_migrated(source)
     ensure_migrated(target)
@@ -73,15 +84,17 @@ def copy_station(
         if writing.dialect.name == "postgresql":
             _reset_sequences(writing, tables)
     with source.connect() as reading, target.connect() as written:
-        before, after = ledger.verify(reading), ledger.verify(written)
-    same_end = (after.last_seq, after.last_hash) == (before.last_seq, before.last_hash)
-    if not (after.ok and same_end):
-        raise StateError(
-            "Nhật ký phát sóng chép sang không khớp bản gốc; "
-            "hãy xóa cơ sở dữ liệu đích và chép lại.",
-            f"ledger mismatch after copy: {after} vs {before}",
-        )
-    report.last_seq, report.last_hash = after.last_seq, after.last_hash
+        for chain in CHAINS:
+            before, after = chain.verify(reading), chain.verify(written)
+            same_end = (after.last_seq, after.last_hash) == (before.last_seq, before.last_hash)
+            if not (after.ok and same_end):
+                raise StateError(
+                    f"{chain.title} chép sang không khớp bản gốc; "
+                    "hãy xóa cơ sở dữ liệu đích và chép lại.",
+                    f"{chain.name} chain mismatch after copy: {after} vs {before}",
+                )
+            report.chains[chain.name] = (after.last_seq, after.last_hash)
+    report.last_seq, report.last_hash = report.chains[ledger.AIRLOG.name]
     return report
 
 

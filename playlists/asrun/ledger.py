@@ -5,35 +5,31 @@ content and that previous hash. Changing, inserting or deleting any row breaks t
 that row on, which `loa airlog verify` finds. The database refuses UPDATE and DELETE on the
 table outright (triggers, migration 0006); the chain catches what bypasses the database.
 
-Appending is safe with concurrent writers, threads and processes alike: `append` takes the
-database's write lock (SQLite: ``BEGIN IMMEDIATE``; PostgreSQL: a transaction-scoped advisory
-lock) before it reads the last row, and holds it until the caller's transaction ends, so no two
-writers can chain to the same row. There is no Python lock on top: each thread's session has
-its own connection, which the database lock serialises as it does other processes, and a
-Python lock could not be held until the caller's commit anyway. See docs/asrun-log.md.
+The mechanism (appending under the database's write lock, verifying, anchors) is
+`playlists/core/chain.py`, shared with the audit trail; this module fixes what is the as-run
+log's own: the columns it hashes, its lock key and its name. See docs/asrun-log.md.
 """
 
 from __future__ import annotations
 
-import enum
-import hashlib
-import json
-import logging
-from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
-
-from sqlalchemy import Connection, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 from playlists.asrun.models import AirLog
+from playlists.core.chain import APPEND_ATTEMPTS, GENESIS_HASH, VERIFY_BATCH, Chain, VerifyResult
 
-log = logging.getLogger(__name__)
-
-GENESIS_HASH = "0" * 64
+__all__ = [
+    "ADVISORY_LOCK_KEY",
+    "AIRLOG",
+    "APPEND_ATTEMPTS",
+    "GENESIS_HASH",
+    "HASHED_COLUMNS",
+    "VERIFY_BATCH",
+    "VerifyResult",
+    "append",
+    "row_hash",
+    "verify",
+]
 
 # The columns a row's hash covers, in a fixed order. Never reorder or rename: old rows were
 # hashed with this list. A new column needs a new chain version, not an edit here.
@@ -64,246 +60,25 @@ _INSTANT_COLUMNS = frozenset({"scheduled_start", "actual_start", "actual_end", "
 # The key of the PostgreSQL advisory lock that serialises appends ("LOA_AIRL" in ASCII).
 ADVISORY_LOCK_KEY = 0x4C4F415F4149524C
 
-# How often `append` tries again when the unique seq refuses its row. With the write lock held
-# this does not happen; it guards against a writer that bypasses the lock.
-APPEND_ATTEMPTS = 5
+AIRLOG: Chain[AirLog] = Chain(
+    model=AirLog,
+    hashed_columns=HASHED_COLUMNS,
+    instant_columns=_INSTANT_COLUMNS,
+    stamped="created_at",
+    # A bad row is named by when it aired; a row that never aired by when it was written.
+    dated_by=("actual_start", "created_at"),
+    lock_key=ADVISORY_LOCK_KEY,
+    noun="nhật ký phát sóng",
+)
 
-# Rows fetched per round trip while verifying, so a year of log never sits in memory at once.
-VERIFY_BATCH = 1000
-
-
-def _canonical(name: str, value: Any) -> Any:
-    if name in _INSTANT_COLUMNS and isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value)
-        except ValueError:
-            return value  # not an instant: hash the text as it is (and fail to match)
-    if isinstance(value, datetime):
-        if value.tzinfo is None:  # SQLite hands naive UTC back to raw queries
-            value = value.replace(tzinfo=UTC)
-        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    if isinstance(value, enum.Enum):  # enums store their code
-        return value.value
-    return value
-
-
-def row_hash(values: Mapping[str, Any], prev_hash: str) -> str:
-    """Return the hash of one row's content chained to the previous row's hash.
-
-    `values` may come from the ORM (aware datetimes, enums) or from raw SQL (text instants on
-    SQLite, enum codes); the same row hashes the same either way.
-    """
-    content = {name: _canonical(name, values.get(name)) for name in HASHED_COLUMNS}
-    payload = json.dumps(
-        {"prev": prev_hash, "row": content}, ensure_ascii=False, sort_keys=True, default=str
-    )
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
-
-
-def _column_default(name: str) -> Any:
-    default = AirLog.__table__.c[name].default
-    if default is None:
-        return None
-    if isinstance(default, ScalarElementColumnDefault):
-        return default.arg
-    raise TypeError(f"air_log.{name} has a computed default: pass it to append()")
-
-
-def _complete(values: Mapping[str, Any]) -> dict[str, Any]:
-    """Return every hashed column's value as it will be stored, defaults filled in.
-
-    The hash must cover what the row will hold, not what the caller happened to pass: a column
-    left to its default ("" for texts) would otherwise hash as None and never verify.
-    """
-    refused = sorted(set(values) & {"id", "seq", "prev_hash", "row_hash"})
-    if refused:
-        raise TypeError(f"append() numbers and chains rows itself; do not pass {refused}")
-    unknown = sorted(set(values) - set(HASHED_COLUMNS))
-    if unknown:
-        raise TypeError(f"air_log has no hashed column {unknown}")
-    complete = {"created_at": datetime.now(UTC)} | dict(values)
-    for name in HASHED_COLUMNS:
-        if name != "seq" and name not in complete:
-            complete[name] = _column_default(name)
-    return complete
-
-
-def _take_write_lock(session: Session) -> None:
-    """Hold the database's write lock for appending until the session's transaction ends.
-
-    SQLite: pysqlite opens a transaction only before the first INSERT/UPDATE/DELETE, so until
-    then every SELECT reads outside any transaction and two writers could read the same last
-    row. ``BEGIN IMMEDIATE`` takes the write lock first (waiting up to the busy timeout for
-    another writer, in this process or another, to commit), so the last row read below is the
-    last row, and stays so until commit. If the transaction is already open, a write already
-    ran in it (pysqlite begins only for writes), so the lock is already held.
-
-    PostgreSQL: a transaction-scoped advisory lock, released at commit or rollback; in READ
-    COMMITTED each statement after it sees what the previous holder committed.
-    """
-    connection = session.connection()
-    dialect = connection.dialect.name
-    if dialect == "sqlite":
-        dbapi_connection = connection.connection.dbapi_connection
-        if not getattr(dbapi_connection, "in_transaction", False):
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-    elif dialect == "postgresql":
-        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
-    else:  # pragma: no cover - settings accept only sqlite and postgresql
-        raise RuntimeError(f"no append lock for the {dialect} database")
-
-
-def _is_seq_conflict(exc: IntegrityError) -> bool:
-    message = str(exc.orig)
-    return "air_log.seq" in message or "uq_air_log_seq" in message
-
-
-def append(session: Session, **values: Any) -> AirLog:
-    """Append one row to the as-run log, chained to the last one; return it (flushed).
-
-    `values` are the row's columns (see HASHED_COLUMNS; `status` and `source` are required,
-    `created_at` defaults to now); `seq`, `prev_hash` and `row_hash` are computed here. The
-    caller owns the transaction and commits it; the write lock taken here is held until then,
-    so commit soon (the station's as-run writer commits right after). Safe with concurrent
-    writers in other threads (each with its own session) and in other processes.
-    """
-    content = _complete(values)
-    _take_write_lock(session)
-    for attempt in range(1, APPEND_ATTEMPTS + 1):
-        try:
-            with session.begin_nested():
-                last = session.execute(
-                    select(AirLog.seq, AirLog.row_hash).order_by(AirLog.seq.desc()).limit(1)
-                ).first()
-                seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
-                chained = content | {"seq": seq}
-                row = AirLog(**chained, prev_hash=prev, row_hash=row_hash(chained, prev))
-                session.add(row)
-            return row
-        except IntegrityError as exc:
-            if not _is_seq_conflict(exc) or attempt == APPEND_ATTEMPTS:
-                raise
-            log.warning("air_log seq taken by a writer that bypassed the lock; retry %d", attempt)
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
-@dataclass(frozen=True)
-class VerifyResult:
-    """What `verify` found.
-
-    `rows_checked` counts the rows found intact, in seq order, before the first bad row (all
-    rows when ok). `first_bad_*` name the first row where the chain breaks: for a deleted row,
-    the row after the gap. `last_seq`/`last_hash` are the last intact row's, the anchor to
-    print in a report (0 and GENESIS_HASH for an empty log). `problem` is English for the logs,
-    `message` Vietnamese for staff.
-    """
-
-    ok: bool
-    rows_checked: int
-    first_bad_seq: int | None = None
-    first_bad_id: int | None = None
-    first_bad_at: datetime | None = None
-    problem: str = ""
-    message: str = ""
-    last_seq: int = 0
-    last_hash: str = GENESIS_HASH
-
-
-def _instant(value: Any) -> datetime | None:
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value)
-        except ValueError:
-            return None
-    if not isinstance(value, datetime):
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def _row_problem(row: Mapping[str, Any], expected: int, prev: str) -> tuple[str, str] | None:
-    """Return (English, Vietnamese) for what is wrong with one row, or None when it is intact."""
-    seq = row["seq"]
-    if seq != expected:
-        if isinstance(seq, int) and seq > expected:
-            missing = str(expected) if seq == expected + 1 else f"{expected}-{seq - 1}"
-            return (
-                f"row seq {missing} missing: deleted",
-                f"thiếu dòng số {missing}: đã bị xóa",
-            )
-        return (
-            f"seq {seq} where {expected} was expected: repeated or renumbered",
-            f"số thứ tự {seq} ở chỗ phải là {expected}: bị lặp hoặc bị đánh số lại",
-        )
-    if row_hash(row, row["prev_hash"]) != row["row_hash"]:
-        return (
-            "content does not match the row's hash: changed after it was written",
-            "nội dung không khớp mã băm của dòng: đã bị sửa sau khi ghi",
-        )
-    if row["prev_hash"] != prev:
-        return (
-            f"prev_hash does not match the hash of row seq {expected - 1}: a row before it was "
-            "changed or replaced",
-            f"mã băm nối không khớp dòng số {expected - 1}: dòng trước đã bị sửa hoặc bị thay",
-        )
-    return None
-
-
-def _anchor_problem(row: Mapping[str, Any], anchor: tuple[int, str]) -> tuple[str, str] | None:
-    if row["row_hash"] == anchor[1]:
-        return None
-    return (
-        f"hash differs from the one recorded for row seq {anchor[0]}: the log was rewritten "
-        "at or before this row",
-        f"mã băm khác mã đã ghi cho dòng số {anchor[0]}: nhật ký đã bị viết lại từ dòng này "
-        "hoặc trước đó",
-    )
+row_hash = AIRLOG.row_hash
+append = AIRLOG.append
 
 
 def verify(db: Session | Connection, *, anchor: tuple[int, str] | None = None) -> VerifyResult:
-    """Walk the as-run log in seq order and check that the chain is whole.
+    """Walk the as-run log in seq order and check that the chain is whole (`Chain.verify`).
 
-    Checks that seq runs 1, 2, 3... without gaps, that each row's hash recomputes from its
-    content and that each prev_hash is the previous row's hash. Stops at the first bad row.
-    Rows are read raw and streamed, so a tampered value cannot crash the check and a long log
-    does not load into memory.
-
-    `anchor` is (seq, row_hash) of a row recorded earlier, e.g. in a quarterly report: the
-    log must still hold that row with that hash. This catches what the chain alone cannot: a
-    chain rewritten from some row on, or rows removed from the end.
+    The batch size is read here at each call, so that a caller (or a test) can tune it on
+    this module.
     """
-    columns = ", ".join(c for c in HASHED_COLUMNS if c != "seq")
-    query = text(f"SELECT id, seq, prev_hash, row_hash, {columns} FROM air_log ORDER BY seq")
-    rows = db.execute(query.execution_options(yield_per=VERIFY_BATCH)).mappings()
-    checked, prev, last_seq = 0, GENESIS_HASH, 0
-    for mapping in rows:
-        row, expected = dict(mapping), checked + 1
-        found = _row_problem(row, expected, prev)
-        if found is None and anchor is not None and anchor[0] == expected:
-            found = _anchor_problem(row, anchor)
-        if found is not None:
-            rows.close()
-            return VerifyResult(
-                ok=False,
-                rows_checked=checked,
-                first_bad_seq=row["seq"],
-                first_bad_id=row["id"],
-                first_bad_at=_instant(row["actual_start"]) or _instant(row["created_at"]),
-                problem=found[0],
-                message=found[1],
-                last_seq=last_seq,
-                last_hash=prev,
-            )
-        checked, prev, last_seq = expected, row["row_hash"], expected
-    if anchor is not None and anchor[0] > last_seq:
-        return VerifyResult(
-            ok=False,
-            rows_checked=checked,
-            first_bad_seq=last_seq + 1,
-            problem=f"the log ends at seq {last_seq} but row seq {anchor[0]} was recorded: "
-            "rows removed from the end",
-            message=f"nhật ký dừng ở dòng số {last_seq} nhưng báo cáo đã ghi dòng số "
-            f"{anchor[0]}: các dòng cuối đã bị xóa",
-            last_seq=last_seq,
-            last_hash=prev,
-        )
-    return VerifyResult(ok=True, rows_checked=checked, last_seq=last_seq, last_hash=prev)
+    return AIRLOG.verify(db, anchor=anchor, batch=VERIFY_BATCH)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
 from playlists.asrun.models import AirLog, AirSource, AirStatus
+from playlists.core.clock import local_midnight
 from playlists.core.errors import InputError, range_problem
 
 
@@ -42,8 +43,8 @@ def _filtered(filt: AirLogFilter, tz: ZoneInfo) -> tuple[Select[Any], ColumnElem
 
     A row's day is when it aired, or was due when it never aired (missed): local midnights.
     """
-    start = datetime.combine(filt.first_day, time(0), tzinfo=tz).astimezone(UTC)
-    end = datetime.combine(filt.last_day + timedelta(days=1), time(0), tzinfo=tz).astimezone(UTC)
+    start = local_midnight(filt.first_day, tz)
+    end = local_midnight(filt.last_day + timedelta(days=1), tz)
     when = func.coalesce(AirLog.actual_start, AirLog.scheduled_start)
     query = select(AirLog).where(when >= start, when < end)
     if filt.zone_id is not None:

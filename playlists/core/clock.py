@@ -7,7 +7,7 @@ composition root that stamps a request) asks a `Clock`, so tests can give it the
 from __future__ import annotations
 
 import time as _time
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -57,3 +57,12 @@ class SystemClock:
 def local_day(instant: datetime, tz: ZoneInfo) -> date:
     """Return the station's local date at an instant."""
     return instant.astimezone(tz).date()
+
+
+def local_midnight(day: date, tz: ZoneInfo) -> datetime:
+    """Return the instant (UTC) a local day begins: where a window of local days starts or ends.
+
+    Stored instants are UTC, while staff ask for days where the station is; a window of days
+    `first`..`last` is the instants from `local_midnight(first)` to before that of `last + 1`.
+    """
+    return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
