@@ -16,7 +16,13 @@ from audio.errors import AudioInputError
 from audio.sound import files, loudness
 from audio.sound.mastering import MasteringSpec, master_samples, sha256_file
 from audio.sound.pcm import Samples
-from audio.speech import Rendered, read_cached, rendered_from_mastered, write_sidecar
+from audio.speech import (
+    Rendered,
+    read_cached,
+    rendered_from_mastered,
+    sidecar_path,
+    write_sidecar,
+)
 
 ENGINE_NAME = "recording"
 MIN_DURATION_S = 0.5
@@ -78,6 +84,12 @@ def clipped_fraction(samples: Samples) -> float:
     return pinned / len(samples)
 
 
+def stored_paths(src: Path, cache_dir: Path) -> tuple[Path, Path]:
+    """Return where `master_recording` keeps `src`'s master, and the file describing it."""
+    master = cache_dir / f"{sha256_file(src)}.wav"
+    return master, sidecar_path(master)
+
+
 def master_recording(
     src: Path, cache_dir: Path, spec: MasteringSpec, *, max_duration_s: float | None = None
 ) -> Rendered:
@@ -115,7 +127,7 @@ def master_recording(
         )
 
     cache_dir.mkdir(parents=True, exist_ok=True)
-    dst = cache_dir / f"{sha256_file(src)}.wav"
+    dst = stored_paths(src, cache_dir)[0]
     cached = read_cached(dst, engine=ENGINE_NAME, voice="", speed=1.0, spoken_text="", spec=spec)
     if cached is not None:
         return cached

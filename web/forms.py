@@ -5,18 +5,24 @@ Also checks the operator's PIN that guards the emergency button.
 
 from __future__ import annotations
 
-import hmac
 import re
 from datetime import date, datetime
 from enum import Enum
 from typing import TypeVar
 
+from pydantic import BaseModel, ValidationError
+
 from playlists.bulletins.models import Priority
 from playlists.bulletins.workflow import priority_from_label
+from playlists.core.bounds import MAX_ID, day_problem
 from playlists.core.errors import InputError
 
 E = TypeVar("E", bound=Enum)
-_DMY = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*$")
+M = TypeVar("M", bound=BaseModel)
+# ASCII digits only: \d and int() also take "٣" or "²", which nobody types in a form on purpose.
+_DMY = re.compile(r"^\s*([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})\s*$")
+_ISO = re.compile(r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}$")
+_WHOLE = re.compile(r"^[+-]?[0-9]{1,20}$")
 
 
 def parse_day(value: str, field: str, errors: dict[str, str], label: str) -> date | None:
@@ -29,20 +35,32 @@ def parse_day(value: str, field: str, errors: dict[str, str], label: str) -> dat
         match = _DMY.match(value)
         if match:
             day, month, year = (int(part) for part in match.groups())
-            return date(year, month, day)
-        return datetime.strptime(value, "%Y-%m-%d").date()
+            found = date(year, month, day)
+        elif _ISO.match(value):
+            found = datetime.strptime(value, "%Y-%m-%d").date()
+        else:
+            raise ValueError(value)
     except ValueError:
         errors[field] = f"{label.capitalize()} “{value}” không hợp lệ (ví dụ 27/11/2026)."
         return None
+    problem = day_problem(found, label)
+    if problem:
+        errors[field] = problem
+        return None
+    return found
 
 
 def parse_int(value: str, field: str, errors: dict[str, str], label: str) -> int | None:
-    """Read a whole number; note a Vietnamese error if it is not one."""
-    try:
-        return int(value.strip())
-    except ValueError:
-        errors[field] = f"{label.capitalize()} phải là số nguyên."
+    """Read a whole number written in digits 0-9; note a Vietnamese error if it is not one."""
+    value = value.strip()
+    if not _WHOLE.match(value):
+        errors[field] = f"{label.capitalize()} phải là số nguyên, viết bằng chữ số 0-9."
         return None
+    number = int(value)
+    if abs(number) > MAX_ID:
+        errors[field] = f"{label.capitalize()} lớn quá."
+        return None
+    return number
 
 
 def parse_float(value: str, field: str, errors: dict[str, str], label: str) -> float | None:
@@ -55,8 +73,29 @@ def parse_float(value: str, field: str, errors: dict[str, str], label: str) -> f
 
 
 def whole_number(value: str) -> int | None:
-    """Read an optional whole number from an address ("2"), or None for anything else."""
-    return int(value) if value.isascii() and value.isdigit() else None
+    """Read an optional whole number from an address ("2"), or None for anything else.
+
+    Digits 0-9 only ("²" and "٣" are digits to Python), and no larger than an id can be.
+    """
+    if not (value.isascii() and value.isdigit()) or len(value) > 10:
+        return None
+    number = int(value)
+    return number if number <= MAX_ID else None
+
+
+def read_model(cls: type[M], errors: dict[str, str], **values: object) -> M | None:
+    """Build a schema from a form's values, or None after noting each refused field.
+
+    The form's own checks come first; this catches what only the schema bounds (an id past
+    what the database holds, a zone number nobody has).
+    """
+    try:
+        return cls.model_validate(values)
+    except ValidationError as exc:
+        for error in exc.errors():
+            field = str(error["loc"][0]) if error["loc"] else "form"
+            errors.setdefault(field, "Giá trị không hợp lệ.")
+        return None
 
 
 def enum_or_none(cls: type[E], value: str) -> E | None:
@@ -74,24 +113,3 @@ def parse_priority(value: str, errors: dict[str, str]) -> Priority:
     except InputError as exc:
         errors.update(exc.errors)
         return Priority.NORMAL
-
-
-# The emergency button is guarded by the operator's PIN (LOA_OPERATOR_PIN) until there are logins.
-PIN_OFF = (
-    "Đài chưa đặt mã PIN trực ban (LOA_OPERATOR_PIN) nên không phát khẩn cấp được từ trang web. "
-    'Trên máy của đài, dùng lệnh: loa emergency --text "..."'
-)
-PIN_MISSING = "Cần nhập mã PIN trực ban."
-PIN_WRONG = "Mã PIN trực ban không đúng."
-
-
-def pin_refusal(expected: str | None, given: str) -> str | None:
-    """Return why a PIN is refused (in Vietnamese), or None when it is the station's PIN."""
-    if not expected:
-        return PIN_OFF
-    if not given:
-        return PIN_MISSING
-    # Constant time, on bytes: compare_digest refuses str with characters outside ASCII.
-    if not hmac.compare_digest(given.encode(), expected.encode()):
-        return PIN_WRONG
-    return None

@@ -1,4 +1,9 @@
-"""Uploaded recordings: received in bounded chunks into a temporary file, then checked."""
+"""Uploaded recordings: received in bounded chunks into a temporary file, then checked.
+
+The body as a whole was counted on its way in (web/limits.py); here the recording itself is
+held to LOA_MAX_UPLOAD_MB. The temporary file goes whatever happens, and the files mastering
+makes go too unless the bulletin is saved (playlists/bulletins/rendering.master_upload).
+"""
 
 from __future__ import annotations
 
@@ -12,17 +17,19 @@ from sqlalchemy.orm import Session
 
 from audio.errors import AudioError
 from audio.speech import Rendered
-from playlists.bulletins.rendering import master_upload, mastering_spec
+from playlists.bulletins.rendering import master_upload, mastering_spec, upload_suffix
 from playlists.core.errors import InputError
+from playlists.core.text import has_surrogates, one_line
 from web.context import StationContext
 
 
 @contextmanager
 def spooled_upload(ctx: StationContext, stream: BinaryIO, filename: str) -> Iterator[Path]:
     """Copy an upload to a temporary file (refusing it past the size limit) for the block."""
+    if has_surrogates(filename) or one_line(filename) != filename:
+        raise InputError({"recording": "Tên tệp ghi âm có ký tự không hợp lệ; hãy đổi tên tệp."})
     limit = ctx.settings.max_upload_mb * 1024 * 1024
-    suffix = Path(filename).suffix.lower()[:8]
-    with tempfile.NamedTemporaryFile(suffix=suffix) as tmp:
+    with tempfile.NamedTemporaryFile(suffix=upload_suffix(filename)) as tmp:
         copied = 0
         while chunk := stream.read(1024 * 1024):
             copied += len(chunk)

@@ -8,6 +8,7 @@ is stale or was voiced offline; checking how clearly a rendering is understood.
 from __future__ import annotations
 
 import logging
+import re
 import shutil
 from collections.abc import Mapping
 from datetime import date, datetime
@@ -20,13 +21,15 @@ from sqlalchemy.orm import Session
 from audio.engines.chain import build_engines
 from audio.errors import AudioError
 from audio.intelligibility import Transcriber, check_rendering
-from audio.recording import master_recording
+from audio.recording import master_recording, stored_paths
 from audio.sound.mastering import MasteringSpec
 from audio.speech import Rendered, SpeechRenderer
 from playlists.bulletins.models import Bulletin, BulletinStatus, Rendering
 from playlists.core import changes
+from playlists.core.bounds import id_or_none
 from playlists.core.changes import Change
 from playlists.core.errors import NotFound, StateError
+from playlists.core.newfiles import discard_unless_kept
 from playlists.core.settings import SpeechSettings
 from playlists.lexicon.service import station_normalizer
 from playlists.slots.service import longest_slot_s
@@ -91,8 +94,13 @@ def offline_engines(speech: SpeechSettings) -> tuple[str, ...]:
     return tuple(e for e in speech.tts_engines if e != "gtts") or ("offline",)
 
 
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+
 def find_rendering(sha256: str, *, session: Session) -> Rendering | None:
-    """Return the rendering with this audio, if the station has it."""
+    """Return the rendering with this audio, if the station has it (None for a non-hash)."""
+    if not _SHA256.match(sha256):
+        return None  # "%00", "../x": nothing has that name, and no query is made for it
     return session.scalar(select(Rendering).where(Rendering.sha256 == sha256))
 
 
@@ -155,15 +163,35 @@ def master_upload(
     """Check and master an uploaded recording; keep the original as received.
 
     The longest slot bounds the length: a recording that no slot can hold would never air.
+    The files made here go again unless the transaction stores a rendering of this audio
+    (playlists/core/newfiles.py): a bulletin refused after its upload leaves nothing behind.
     """
     longest = longest_slot_s(session=session)
-    rendered = master_recording(src, media_dir / "recordings", spec, max_duration_s=longest)
+    recordings = media_dir / "recordings"
+    made = [path for path in stored_paths(src, recordings) if not path.exists()]
+    rendered = master_recording(src, recordings, spec, max_duration_s=longest)
     uploads_dir.mkdir(parents=True, exist_ok=True)
-    suffix = Path(original_name).suffix.lower()[:8]
-    kept = uploads_dir / f"{rendered.sha256[:16]}{suffix}"
+    kept = uploads_dir / f"{rendered.sha256[:16]}{upload_suffix(original_name)}"
     if not kept.exists():
-        shutil.copyfile(src, kept)
+        made.append(kept)
+        partial = kept.with_name(f".{kept.name}.tmp")
+        try:
+            shutil.copyfile(src, partial)
+            partial.replace(kept)
+        finally:
+            partial.unlink(missing_ok=True)
+
+    def stored(session: Session) -> bool:
+        return find_rendering(rendered.sha256, session=session) is not None
+
+    discard_unless_kept(session, made, kept=stored)
     return rendered
+
+
+def upload_suffix(name: str) -> str:
+    """Return an upload's extension fit for a file name: ".m4a", or "" for anything odd."""
+    suffix = Path(name.replace("\x00", "")).suffix.lower()[:8]
+    return suffix if re.fullmatch(r"\.[a-z0-9]{1,7}", suffix) else ""
 
 
 def refresh_renderings(
@@ -221,7 +249,7 @@ def check_audio(
     now: datetime,
 ) -> Rendering:
     """Let an offline recognizer listen to a bulletin's audio and keep how well it understood."""
-    bulletin = session.get(Bulletin, bulletin_id)
+    bulletin = session.get(Bulletin, bulletin_id) if id_or_none(bulletin_id) else None
     if bulletin is None:
         raise NotFound(f"Không có bản tin số {bulletin_id}.", f"no bulletin {bulletin_id}")
     rendering = bulletin.rendering

@@ -86,12 +86,16 @@ def make_engine(url: str, *, pool_size: int = 5) -> Engine:
     return create_engine(url, pool_pre_ping=True, **pool)
 
 
+# scheme://user:PASSWORD@host…: the password runs to the last "@" (one typed with a raw "@"
+# or "/" in it, not percent-encoded, must not show its tail); and ?password=… in the query.
+_URL_PASSWORD = re.compile(r"^(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://[^/:@]*:).*@")
+_QUERY_PASSWORD = re.compile(r"(?i)(?P<key>[?&](?:password|passwd|pwd)=)[^&]*")
+
+
 def shown_url(url: str) -> str:
-    """Return a database URL fit to print: its password, if any, masked."""
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # an unreadable URL is shown by its scheme alone
-        return url.split(":", 1)[0] + "://…"
+    """Return a URL fit to print (a database's, an Icecast server's): its password masked."""
+    url = _URL_PASSWORD.sub(r"\g<head>***@", url, count=1)
+    return _QUERY_PASSWORD.sub(r"\g<key>***", url)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -1,26 +1,34 @@
-"""The Icecast output: PCM piped into ffmpeg, which encodes MP3 and is the Icecast source.
+"""The Icecast output: PCM piped into ffmpeg, which encodes MP3 straight onto an Icecast source.
 
 Listeners (a phone app, a relay to the loudspeakers) hear each zone on its own mount. The
 stream must be live: ffmpeg sends every encoded frame at once (no input probing, no output
 buffering), and the output finds out quickly when Icecast is down, refuses the password, or
 stops taking audio, so that the player can log it and retry.
+
+The source password never reaches ffmpeg: this output connects to Icecast itself, says who
+it is (HTTP PUT with Basic authentication, as ffmpeg's icecast:// would), and hands ffmpeg the
+accepted connection as its output (`pipe:N`). ffmpeg's arguments, which any local user reads
+in /proc/PID/cmdline, then hold no secret; ffmpeg 5 has no way to read one from a file.
 """
 
 from __future__ import annotations
 
+import base64
 import collections
 import contextlib
+import http
 import os
 import re
 import select
 import shutil
+import socket
 import subprocess
 import threading
 import time
 import urllib.parse
 
 from playlists.core.clock import Clock
-from playlists.core.text import slug, without_marks
+from playlists.core.text import one_line, slug, without_marks
 from scheduler.outputs.base import BYTES_PER_SAMPLE, SAMPLE_RATE, Output, OutputError
 
 # ffmpeg's "-loglevel level+..." tags every line, e.g. "[tcp @ 0x55d1] [error] Connection..."
@@ -30,10 +38,11 @@ _LOG_LINE = re.compile(r"^(?:\[[^\]]* @ 0x[0-9a-f]+\] )?\[(?P<level>[a-z]+)\] (?
 def _header_text(text: str) -> str:
     """Vietnamese without its marks, for Icecast's headers.
 
-    ffmpeg sends ice-name as raw UTF-8, Icecast reads it as Latin-1, and its status page and
-    some players then show mojibake; plain ASCII reads the same everywhere.
+    Icecast reads ice-name as Latin-1, and its status page and some players would show raw
+    UTF-8 as mojibake; plain ASCII reads the same everywhere. One line: a title with a line
+    break in it must not add a header of its own to the request.
     """
-    return without_marks(text)
+    return without_marks(one_line(text))
 
 
 class IcecastOutput(Output):
@@ -41,7 +50,7 @@ class IcecastOutput(Output):
 
     `{zone}` in the URL becomes the ASCII slug of `zone` ("Khu phố 3" → khu-pho-3), so one
     URL setting gives every zone its mount. The password never appears in `name` nor in
-    errors; it reaches ffmpeg as its -password option, not inside the URL ffmpeg prints.
+    errors, nor in ffmpeg's arguments: the output opens the source connection itself.
     """
 
     name = "icecast"
@@ -86,8 +95,8 @@ class IcecastOutput(Output):
         self.mount = parts.path
         self.user = urllib.parse.unquote(parts.username or "source")
         self._password = urllib.parse.unquote(parts.password or "")
-        # What ffmpeg gets: the URL without the password, which goes in -password instead.
-        self._target = f"icecast://{urllib.parse.quote(self.user, safe='')}@{address}{self.mount}"
+        self._server = (parts.hostname, parts.port or 8000)
+        self._host_header = address
         self.name = f"icecast:{address}{self.mount}"
         self._proc: subprocess.Popen[bytes] | None = None
         self._stdin: int = -1
@@ -106,10 +115,11 @@ class IcecastOutput(Output):
         if ffmpeg is None:
             raise OutputError("ffmpeg not found: install Debian's ffmpeg package")
         station = _header_text(f"Loa Phường - {self.zone}" if self.zone else "Loa Phường")
+        source = self._connect(station, _header_text(label))
         command = [
             ffmpeg, "-hide_banner", "-nostdin", "-nostats",
             # Every line tagged with its level, so errors can be told from chatter; info level
-            # prints "Output #0, mp3, to 'icecast://...'" once Icecast has taken the source.
+            # prints "Output #0, mp3, to 'pipe:N'" once ffmpeg has begun writing the stream.
             "-loglevel", "level+info",
             # Raw PCM needs no probing; without these ffmpeg would buffer before encoding.
             "-fflags", "nobuffer", "-probesize", "32", "-analyzeduration", "0",
@@ -120,12 +130,8 @@ class IcecastOutput(Output):
             # A live stream has no start to tag: no ID3 tag, no Xing header (it would claim
             # a length, and ffmpeg could not seek back to fill it in).
             "-f", "mp3", "-id3v2_version", "0", "-write_xing", "0",
-            "-content_type", "audio/mpeg",
-            "-ice_name", station, "-ice_description", _header_text(label),
-            # Percent-encoded: ffmpeg puts it inside an http:// URL and decodes it there, so
-            # a password with "@", "/" or "%" would otherwise break that URL.
-            "-password", urllib.parse.quote(self._password, safe=""),
-            self._target,
+            # The connection Icecast accepted (see _connect), under its own descriptor number.
+            f"pipe:{source.fileno()}",
         ]  # fmt: skip
         try:
             proc = subprocess.Popen(
@@ -134,9 +140,13 @@ class IcecastOutput(Output):
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE,
                 bufsize=0,
+                pass_fds=(source.fileno(),),
             )
         except OSError as exc:
             raise OutputError(f"cannot start ffmpeg for {self.name}: {exc}") from exc
+        finally:
+            # ffmpeg holds its own copy: when it exits, Icecast sees the source disconnect.
+            source.close()
         assert proc.stdin is not None and proc.stderr is not None
         self._proc, self._failed = proc, False
         self._stdin = proc.stdin.fileno()
@@ -228,6 +238,44 @@ class IcecastOutput(Output):
 
     # ------------------------------------------------------------------ helpers
 
+    def _connect(self, station: str, description: str) -> socket.socket:
+        """Connect to Icecast as the mount's source and return the accepted connection.
+
+        What ffmpeg's icecast:// does, in Python so that the password stays in this process:
+        a PUT with Basic authentication and the stream's headers; Icecast answers 200 (or
+        100 Continue) and then reads the MP3 from the same connection.
+        """
+        credentials = base64.b64encode(f"{self.user}:{self._password}".encode()).decode()
+        mount = urllib.parse.quote(self.mount, safe="/%-._~!$&'()*+,;=:@")
+        request = (
+            f"PUT {mount} HTTP/1.1\r\n"
+            f"Host: {self._host_header}\r\n"
+            f"Authorization: Basic {credentials}\r\n"
+            "User-Agent: Loa Phuong\r\n"
+            "Content-Type: audio/mpeg\r\n"
+            "Ice-Public: 0\r\n"
+            f"Ice-Name: {station}\r\n"
+            f"Ice-Description: {description}\r\n"
+            "\r\n"
+        ).encode("latin-1", errors="replace")
+        try:
+            sock = socket.create_connection(self._server, timeout=self.connect_timeout_s)
+        except OSError as exc:
+            raise OutputError(f"{self.name} could not start streaming: {exc}") from exc
+        try:
+            sock.sendall(request)
+            status, reason = _read_status(sock)
+        except OSError as exc:
+            sock.close()
+            raise OutputError(f"{self.name} could not start streaming: {exc}") from exc
+        if status not in (100, 200):
+            sock.close()
+            known = _phrase(status)
+            said = f"{status} {known}" + (f" ({reason})" if reason and reason != known else "")
+            raise OutputError(f"{self.name} could not start streaming: Icecast answered {said}")
+        sock.settimeout(None)  # ffmpeg writes to it blocking, as to any pipe
+        return sock
+
     def _await_connection(self, proc: subprocess.Popen[bytes]) -> None:
         """Wait until ffmpeg reports its output open (Icecast said yes) or exits (it said no)."""
         deadline = time.monotonic() + self.connect_timeout_s
@@ -314,3 +362,27 @@ class IcecastOutput(Output):
             proc.kill()  # SIGKILL also ends a process that is stopped (SIGSTOP)
         proc.wait()
         self._join_stderr()
+
+
+def _read_status(sock: socket.socket) -> tuple[int, str]:
+    """Read an HTTP response's head from Icecast; return its status code and reason."""
+    head = b""
+    while b"\r\n\r\n" not in head and b"\n\n" not in head:
+        chunk = sock.recv(1024)
+        if not chunk:
+            raise ConnectionResetError("Icecast closed the connection without an answer")
+        head += chunk
+        if len(head) > 16384:
+            raise ConnectionError("Icecast's answer has no end of headers")
+    first = head.split(b"\n", 1)[0].decode("latin-1").strip()
+    parts = first.split(" ", 2)
+    if len(parts) < 2 or not parts[1].isdigit():
+        raise ConnectionError(f"not an HTTP answer from Icecast: {first[:80]!r}")
+    return int(parts[1]), parts[2] if len(parts) > 2 else ""
+
+
+def _phrase(status: int) -> str:
+    try:
+        return http.HTTPStatus(status).phrase
+    except ValueError:
+        return ""
