@@ -17,7 +17,8 @@ from playlists.lexicon.service import (
     station_normalizer,
 )
 
-pytestmark = pytest.mark.databases()
+# Every change is someone's: the `person` fixture binds them to the session.
+pytestmark = [pytest.mark.databases(), pytest.mark.usefixtures("person")]
 
 NOW = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
 
@@ -28,9 +29,9 @@ def test_starts_from_the_built_in_lexicon(session: Session) -> None:
 
 
 def test_station_readings_override_add_and_turn_off(session: Session) -> None:
-    set_reading("UBND", "ủy ban", session=session, by="Chị Lan", now=NOW)
-    set_reading("KDC", "khu dân cư", session=session, by="Chị Lan", now=NOW)
-    set_reading("CCCD", "", session=session, by="Chị Lan", now=NOW)
+    set_reading("UBND", "ủy ban", session=session, now=NOW)
+    set_reading("KDC", "khu dân cư", session=session, now=NOW)
+    set_reading("CCCD", "", session=session, now=NOW)
     lexicon = effective_lexicon(session=session)
     speak = station_normalizer(lexicon)
     assert speak("UBND phường thông báo") == "ủy ban phường thông báo"
@@ -39,9 +40,9 @@ def test_station_readings_override_add_and_turn_off(session: Session) -> None:
     sources = {r.written: r.source for r in readings(session=session)}
     assert sources["UBND"] == "Đài sửa" and sources["KDC"] == "Đài thêm"
 
-    reset_reading("UBND", session=session)
+    reset_reading("UBND", session=session, now=NOW)
     assert station_normalizer(effective_lexicon(session=session))("UBND") == "ủy ban nhân dân"
-    reset_reading("KDC", session=session)
+    reset_reading("KDC", session=session, now=NOW)
     assert "KDC" not in effective_lexicon(session=session)
 
 
@@ -57,10 +58,10 @@ def test_station_readings_override_add_and_turn_off(session: Session) -> None:
 )
 def test_bad_readings_are_refused(session: Session, written: str, spoken: str, field: str) -> None:
     with pytest.raises(InputError) as refused:
-        set_reading(written, spoken, session=session, by="", now=NOW)
+        set_reading(written, spoken, session=session, now=NOW)
     assert field in refused.value.errors
 
 
 def test_resetting_an_unchanged_entry_says_so(session: Session) -> None:
     with pytest.raises(NotFound):
-        reset_reading("UBND", session=session)
+        reset_reading("UBND", session=session, now=NOW)
