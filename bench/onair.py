@@ -87,6 +87,7 @@ from _icecast import (
     heard_starts,
     lead_in,
 )
+from _people import approved
 from sqlalchemy import select
 
 from audio.sound.files import decode_pcm
@@ -280,8 +281,7 @@ def add_bulletins(ctx: StationContext, zone_id: int, phrases: list[tuple[str, fl
             last_day=today, per_day=workflow.MAX_PER_DAY, zone_ids=[zone_id], speed=speed,
         )  # fmt: skip
         with session_scope(ctx.sessions) as session:
-            bulletin = ctx.newsroom(session).create(data, session=session)
-            ctx.newsroom(session).approve(bulletin.id, session=session, approver="Trưởng đài")
+            approved(ctx, session, data)
 
 
 def planned_slots(

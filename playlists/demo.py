@@ -1,8 +1,13 @@
-"""The demo station: what a newcomer sees on an empty database, so the station works at once."""
+"""The demo station: what a newcomer sees on an empty database, so the station works at once.
+
+It has one demo account per role, with fixed passwords printed by `loa serve --demo` and
+listed in the README: they are for trying the station out, never for a real one.
+"""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
@@ -10,15 +15,41 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from audio.speech import SpeechRenderer
+from playlists.accounts import service as accounts
+from playlists.accounts.actor import Origin, bind, station_actor
+from playlists.accounts.models import User
+from playlists.accounts.roles import Role
 from playlists.bulletins.models import Bulletin, Priority
 from playlists.bulletins.schemas import BulletinCreate
 from playlists.bulletins.workflow import approve, create_bulletin
-from playlists.slots.models import Slot, Zone
+from playlists.slots.models import Zone
+from playlists.slots.service import Caps, SlotInput, add_slot, add_zone
 
 log = logging.getLogger(__name__)
 
 DEMO_ZONE = "Cụm loa trung tâm"
 DEMO_SLOTS = [("Buổi sáng", time(5, 30)), ("Buổi chiều", time(17, 0))]
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    """A demo user: public, fixed password; only for trying the station out."""
+
+    username: str
+    display_name: str
+    role: Role
+    password: str
+
+
+# One per role. The passwords are published (README, start-up): never keep them on a real
+# station. They pass the password rules (playlists/accounts/passwords.py).
+DEMO_ACCOUNTS = (
+    DemoAccount("bientap", "Biên tập viên (mẫu)", Role.EDITOR, "soan-tin-mau-1"),
+    DemoAccount("duyet", "Lãnh đạo duyệt (mẫu)", Role.APPROVER, "lanh-dao-mau-2"),
+    DemoAccount("vanhanh", "Kỹ thuật viên vận hành (mẫu)", Role.OPERATOR, "phat-song-mau-3"),
+    DemoAccount("baocao", "Cán bộ báo cáo (mẫu)", Role.REPORTER, "so-lieu-mau-4"),
+    DemoAccount("quantri", "Quản trị (mẫu)", Role.ADMIN, "he-thong-mau-5"),
+)
 
 # Written for the demo: short, typical of a ward's CCHC bulletins, with the numbers, dates,
 # hotlines and abbreviations that the normalizer has to read aloud.
@@ -60,10 +91,14 @@ DEMO_BULLETINS: list[tuple[str, int, Priority, int, str]] = [
 
 
 def is_empty(*, session: Session) -> bool:
-    """Tell whether the station has neither zones nor bulletins yet."""
-    has_zone = session.scalar(select(Zone.id).limit(1)) is not None
-    has_bulletin = session.scalar(select(Bulletin.id).limit(1)) is not None
-    return not (has_zone or has_bulletin)
+    """Tell whether the station has no zone, no bulletin and no user yet.
+
+    A station with its own users gets no demo: its demo accounts' passwords are public.
+    """
+    return all(
+        session.scalar(select(column).limit(1)) is None
+        for column in (Zone.id, Bulletin.id, User.id)
+    )
 
 
 def seed_demo(
@@ -75,12 +110,32 @@ def seed_demo(
     now: datetime,
     max_text_chars: int,
 ) -> int:
-    """Create the demo zone, slots and approved bulletins; return how many bulletins."""
-    zone = Zone(name=DEMO_ZONE, description="Loa tại trụ sở UBND phường và các tuyến phố chính")
-    session.add(zone)
+    """Create the demo accounts, zone, slots and approved bulletins; return how many bulletins.
+
+    The audit trail tells it as it happened. The station itself (`station_actor`) creates the
+    accounts, the zone and the slots: no person did, and the demo admin cannot have created
+    itself. Each bulletin is written by the demo editor and approved by the demo approver, as
+    a real one would be (four eyes). The station's actor is left bound to `session`.
+    """
+    bind(session, station_actor())
+    users = {}
+    for account in DEMO_ACCOUNTS:
+        user, _ = accounts.add_user(
+            session, account.username, display_name=account.display_name,
+            roles={account.role}, password=account.password, now=now,
+        )  # fmt: skip
+        users[account.role] = user
+    zone = add_zone(
+        DEMO_ZONE, session=session, description="Loa tại trụ sở UBND phường và các tuyến phố chính"
+    )
     for name, start in DEMO_SLOTS:
-        session.add(Slot(name=name, start=start, duration_s=30 * 60, days="1234567", zones=[zone]))
-    session.flush()
+        add_slot(
+            SlotInput(name=name, zone_names=[zone.name], days="1-7", start=start, minutes=30),
+            session=session,
+            caps=Caps(),
+        )
+    editor = accounts.actor_for(users[Role.EDITOR], Origin.CLI)
+    approver = accounts.actor_for(users[Role.APPROVER], Origin.CLI)
     for title, topic, priority, per_day, text in DEMO_BULLETINS:
         data = BulletinCreate(
             title=title,
@@ -91,8 +146,8 @@ def seed_demo(
             last_day=today + timedelta(days=30),
             per_day=per_day,
             zone_ids=[zone.id],
-            author="Biên tập viên (dữ liệu mẫu)",
         )
+        bind(session, editor)
         bulletin = create_bulletin(
             data,
             session=session,
@@ -102,14 +157,15 @@ def seed_demo(
             now=now,
             today=today,
         )
+        bind(session, approver)
         approve(
             bulletin.id,
             session=session,
-            approver="Lãnh đạo (dữ liệu mẫu)",
             renderer=renderer,
             media_dir=media_dir,
             now=now,
             today=today,
         )
         log.info("demo bulletin %s rendered", bulletin.id)
+    bind(session, station_actor())
     return len(DEMO_BULLETINS)

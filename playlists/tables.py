@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from playlists.accounts import models as accounts
 from playlists.alerts import models as alerts
 from playlists.asrun import models as asrun
+from playlists.audit import models as audit
 from playlists.bulletins import models as bulletins
 from playlists.core.db import Base
 from playlists.emergencies import models as emergencies
@@ -11,5 +13,5 @@ from playlists.lexicon import models as lexicon
 from playlists.planning import models as planning
 from playlists.slots import models as slots
 
-AREAS = (slots, bulletins, planning, asrun, alerts, emergencies, lexicon)
+AREAS = (accounts, slots, bulletins, planning, asrun, audit, alerts, emergencies, lexicon)
 METADATA = Base.metadata

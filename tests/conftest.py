@@ -20,6 +20,8 @@ from typing import Any
 import pytest
 from sqlalchemy.orm import Session
 
+from playlists.accounts.actor import Actor, Origin, bind
+from playlists.accounts.roles import Role
 from playlists.core.db import make_engine, migrate, session_scope
 from playlists.slots.models import Slot, Zone
 from tests.postgres_server import (
@@ -176,6 +178,30 @@ def session(ctx: StationContext) -> Iterator[Session]:
     """A session on the station's database, committed at the end."""
     with session_scope(ctx.sessions) as s:
         yield s
+
+
+# Whose changes the domain tests make: every role, no account behind it (so one person may
+# write and approve), from the command line.
+PERSON = Actor(None, "nguoi.thu", "Người thử", frozenset(Role), Origin.CLI)
+
+
+@pytest.fixture
+def person(session: Session) -> Actor:
+    """Bind `PERSON` to `session`: the domain records each change against the session's
+    actor, and refuses a person's change in a session without one."""
+    bind(session, PERSON)
+    return PERSON
+
+
+def send_emergency(ctx: StationContext, **draft: Any) -> int:
+    """Send an emergency as an operator does from the page: one unit of work, `PERSON` bound
+    (the running station is woken after the commit); return its id."""
+    from playlists.emergencies.service import EmergencyDraft
+
+    with ctx.unit_of_work() as session:
+        bind(session, PERSON)
+        asked = {"requested_by": "Trực ban"} | draft
+        return ctx.send_emergency(session, EmergencyDraft(**asked)).id
 
 
 def add_zone_and_slot(

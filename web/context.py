@@ -21,7 +21,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from functools import cached_property
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
@@ -215,6 +214,7 @@ class StationContext:
             limits=self.settings.limits,
             clock=self.clock,
             tz=self.settings.zone,
+            allow_self_approval=self.settings.allow_self_approval,
         )
 
     def _voice(self, name: str, session: Session, *, offline_only: bool) -> SpeechRenderer:
@@ -247,37 +247,6 @@ class StationContext:
             )
 
     # --- emergencies ---------------------------------------------------------------------------
-
-    def request_emergency(
-        self,
-        *,
-        title: str = "",
-        text: str = "",
-        recording: Path | None = None,
-        recording_name: str = "",
-        zone_ids: list[int] | None = None,
-        repeat: int = 1,
-        every_min: float = 0.0,
-        requested_by: str | None = None,
-    ) -> Emergency:
-        """Prepare an emergency's audio and store the request; the running station airs it.
-
-        Without `requested_by`, the request is the person at this machine's (their login).
-        """
-        from playlists.emergencies.service import EmergencyDraft
-
-        draft = EmergencyDraft(
-            requested_by=at_this_machine() if requested_by is None else requested_by,
-            text=text,
-            recording=recording,
-            recording_name=recording_name or (recording.name if recording else ""),
-            title=title,
-            zone_ids=zone_ids or [],
-            repeat=repeat,
-            every_min=every_min,
-        )
-        with self.unit_of_work() as session:
-            return self.send_emergency(session, draft)
 
     def send_emergency(self, session: Session, draft: EmergencyDraft) -> Emergency:
         """Check a request, make its audio with the offline voice, and store it, in `session`."""

@@ -7,11 +7,14 @@ hands each part its section (`settings.speech`, `settings.caps`, ...).
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 from pydantic_settings import BaseSettings
 
 from playlists.core.settings import (
     SECTION,
+    AccountSettings,
     CapsSettings,
     LimitsSettings,
     SettingsError,
@@ -28,15 +31,19 @@ class WebSettings(BaseSettings):
 
     model_config = SECTION
 
-    # The code an operator types to send an emergency from the web app; unset, the button
-    # stays off and only `loa emergency` on the station's machine can send one.
-    operator_pin: str | None = Field(default=None, min_length=4)
+    # Cookies only over HTTPS: "auto" when the request came over HTTPS (or a TLS proxy in
+    # front says so in X-Forwarded-Proto, which LOA_TRUSTED_PROXY must then name).
+    cookie_secure: Literal["auto", "always", "never"] = "auto"
+    # The address of a reverse proxy whose X-Forwarded-For/-Proto headers are believed.
+    trusted_proxy: str = ""
     # Processes serving the pages and the API under `loa serve`, apart from the one that airs
     # (so no load on the pages can touch the air); 0 serves them inside that one process.
     web_workers: int = Field(default=2, ge=0, le=16)
 
 
-class Settings(SchedulerSettings, SpeechSettings, LimitsSettings, CapsSettings, WebSettings):
+class Settings(
+    SchedulerSettings, SpeechSettings, LimitsSettings, CapsSettings, AccountSettings, WebSettings
+):
     """Everything a station can configure, with the defaults a ward uses."""
 
     model_config = SECTION
@@ -55,6 +62,11 @@ class Settings(SchedulerSettings, SpeechSettings, LimitsSettings, CapsSettings, 
     def limits(self) -> LimitsSettings:
         """Return the limits on what staff put in a bulletin."""
         return section(self, LimitsSettings)
+
+    @property
+    def accounts(self) -> AccountSettings:
+        """Return how signing in works."""
+        return section(self, AccountSettings)
 
     @property
     def caps(self) -> CapsSettings:

@@ -58,9 +58,11 @@ def main() -> None:
     ctx = StationContext.create(settings, elsewhere=tell_station(args.changes_fd))
     listener = socket.socket(fileno=args.listen_fd)
     # A request that hangs must not keep the station's stop waiting: five seconds, then go.
+    # proxy_headers off: only LOA_TRUSTED_PROXY is believed about the client (web/auth.py).
     config = uvicorn.Config(
-        create_app(ctx, run_scheduler=False), log_level="info", timeout_graceful_shutdown=5
-    )
+        create_app(ctx, run_scheduler=False), log_level="info", timeout_graceful_shutdown=5,
+        proxy_headers=False,
+    )  # fmt: skip
     try:
         uvicorn.Server(config).run(sockets=[listener])
     finally:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field
+from pydantic import BaseModel, ConfigDict, computed_field
 
 from playlists.alerts.models import AlertKind
 
@@ -27,4 +27,8 @@ class AlertRead(BaseModel):
 
 
 class AlertClear(BaseModel):
-    by: str = Field(default="", max_length=100, description="Người đã xử lý cảnh báo")
+    """Clearing an alert: nothing to say, since who dealt with it is the signed-in user.
+
+    Kept (empty, and optional in the request) so that clients sending a body still work: the
+    name they used to send (`by`) is ignored.
+    """

@@ -1,6 +1,8 @@
 """Raise, list and clear alerts: problems on air (a missing file, a dead output, a missed slot).
 
-They stay on every page of the web app until someone clears them, with their name.
+They stay on every page of the web app until an operator clears them: the station raises them
+on its own (nobody's change, not in the audit trail); clearing one is a person's change, kept
+with their name and recorded in the audit trail.
 """
 
 from __future__ import annotations
@@ -10,8 +12,11 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from playlists.accounts.actor import acting
 from playlists.alerts.models import Alert, AlertKind
-from playlists.core.errors import InputError, NotFound
+from playlists.audit.service import record
+from playlists.core.bounds import id_or_none
+from playlists.core.errors import NotFound
 
 MAX_NAME = 100
 
@@ -77,14 +82,19 @@ def recently_cleared(session: Session, *, limit: int = 30) -> list[Alert]:
     )
 
 
-def clear_alert(session: Session, alert_id: int, *, by: str, now: datetime) -> Alert:
-    """Mark an alert as seen and dealt with by someone, who must give their name."""
-    name = " ".join(by.split())
-    if not name:
-        raise InputError({"by": "Cần nhập tên người đã xử lý cảnh báo."})
-    alert = session.get(Alert, alert_id)
+def clear_alert(session: Session, alert_id: int, *, now: datetime) -> Alert:
+    """Mark an alert as dealt with by the session's actor, whose name it keeps.
+
+    Clearing an alert already cleared changes nothing and records nothing.
+    """
+    actor = acting(session)
+    alert = session.get(Alert, alert_id) if id_or_none(alert_id) else None
     if alert is None:
         raise NotFound(f"Không có cảnh báo số {alert_id}.", f"no alert {alert_id}")
     if alert.cleared_at is None:
-        alert.cleared_at, alert.cleared_by = now, name[:MAX_NAME]
+        alert.cleared_at, alert.cleared_by = now, actor.display_name[:MAX_NAME]
+        record(session, "alert_acknowledged", subject_kind="alert", subject_id=alert.id,
+               summary=f"Xử lý cảnh báo số {alert.id}: {alert.message}",
+               before={"cleared_at": None, "cleared_by": ""},
+               after={"cleared_at": now, "cleared_by": alert.cleared_by}, at=now)  # fmt: skip
     return alert

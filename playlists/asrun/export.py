@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.orm import Session
+
 from playlists.asrun.models import AirLog
-from playlists.asrun.queries import AirLogFilter
+from playlists.asrun.queries import AirLogFilter, query_airlog
+from playlists.audit.service import record
+from playlists.core.spreadsheet import excel_csv, local_stamp
 
 CSV_HEADER = [
     "STT",
@@ -29,20 +30,14 @@ CSV_HEADER = [
 ]
 
 
-def _local(value: datetime | None, tz: ZoneInfo) -> str:
-    return value.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S") if value else ""
-
-
 def airlog_csv(rows: list[AirLog], *, tz: ZoneInfo) -> bytes:
-    """Return the rows as CSV in UTF-8 with a BOM, so Excel shows Vietnamese correctly.
+    """Return the rows as the CSV Excel opens (UTF-8 with a BOM, no cell run as a formula).
 
     Times are local (the station's time zone); the header row comes first so scripts read it too.
     """
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
-    for number, row in enumerate(rows, start=1):
-        writer.writerow(
+    return excel_csv(
+        CSV_HEADER,
+        (
             [
                 number,
                 row.zone_name,
@@ -51,19 +46,43 @@ def airlog_csv(rows: list[AirLog], *, tz: ZoneInfo) -> bytes:
                 row.bulletin_id or "",
                 row.bulletin_title,
                 row.topic_name,
-                _local(row.scheduled_start, tz),
-                _local(row.actual_start, tz),
-                _local(row.actual_end, tz),
+                local_stamp(row.scheduled_start, tz),
+                local_stamp(row.actual_start, tz),
+                local_stamp(row.actual_end, tz),
                 f"{row.aired_s:.1f}",
                 row.status.label,
                 row.source.label,
                 row.reason,
                 row.rendering_sha256,
             ]
-        )
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+            for number, row in enumerate(rows, start=1)
+        ),
+    )
 
 
 def airlog_filename(filt: AirLogFilter) -> str:
     """Name an export after the window it covers."""
     return f"nhat-ky-phat-song_{filt.first_day.isoformat()}_{filt.last_day.isoformat()}.csv"
+
+
+def export_airlog(session: Session, filt: AirLogFilter, *, tz: ZoneInfo) -> tuple[bytes, str, int]:
+    """Read the log for `filt`: the CSV, its file name, its row count; the export is audited.
+
+    An export is evidence leaving the station (the CCHC report is built from it): the audit
+    trail says who took which window, and how many rows it held.
+    """
+    rows = query_airlog(session=session, filt=filt, tz=tz)
+    record(
+        session,
+        "airlog_exported",
+        subject_kind="airlog",
+        summary=f"Xuất nhật ký phát sóng {filt.first_day:%d/%m/%Y}–{filt.last_day:%d/%m/%Y}",
+        after={
+            "first_day": filt.first_day.isoformat(),
+            "last_day": filt.last_day.isoformat(),
+            "zone_id": filt.zone_id,
+            "status": filt.status.value if filt.status else None,
+            "rows": len(rows),
+        },
+    )
+    return airlog_csv(rows, tz=tz), airlog_filename(filt), len(rows)

@@ -8,6 +8,8 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Column, Date, Float, ForeignKey, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+# Bulletins point at their author's and approver's accounts.
+from playlists.accounts import models as _accounts  # noqa: F401
 from playlists.core.db import Base, UTCDateTime, enum_column, utcnow
 from playlists.slots.models import Zone
 
@@ -109,8 +111,14 @@ class Bulletin(Base):
     status: Mapped[BulletinStatus] = mapped_column(
         enum_column(BulletinStatus), default=BulletinStatus.DRAFT
     )
+    # The names as they were when written and approved (the people's accounts may be renamed
+    # later); the ids say which accounts. Bulletins from before accounts have names only.
     author: Mapped[str] = mapped_column(String(100), default="")
     approver: Mapped[str | None] = mapped_column(String(100), default=None)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    approver_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
+    # What exactly was approved: the text, the recording and the voice (approval_digest).
+    approved_digest: Mapped[str | None] = mapped_column(String(64), default=None)
     return_reason: Mapped[str | None] = mapped_column(Text, default=None)
     rendering_id: Mapped[int | None] = mapped_column(ForeignKey("renderings.id"), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -7,31 +7,31 @@ from datetime import date, datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from playlists.bulletins.models import BulletinStatus, Priority
+from playlists.core.bounds import Code, Day, ZoneIds
+from playlists.core.text import MultiLine, OneLine
 from playlists.slots.schemas import ZoneRead
 
 
 class BulletinCreate(BaseModel):
     """What an editor fills in; checked by `workflow.check_bulletin` with Vietnamese messages."""
 
-    title: str = ""
-    text: str = ""
-    topic: int = Field(default=0, description="Mã nội dung kế hoạch: 1-9, 0 là Khác")
+    title: OneLine = ""
+    text: MultiLine = ""
+    topic: Code = Field(default=0, description="Mã nội dung kế hoạch: 1-9, 0 là Khác")
     priority: Priority = Priority.NORMAL
-    first_day: date
-    last_day: date
+    first_day: Day
+    last_day: Day
     per_day: int = 1
-    zone_ids: list[int] = Field(default_factory=list)
-    voice: str | None = None
+    zone_ids: ZoneIds = Field(default_factory=list)
+    voice: OneLine | None = None
     speed: float = 1.0
-    author: str = ""
     submit: bool = Field(default=True, description="Gửi duyệt ngay (false: lưu nháp)")
 
 
 class Decision(BaseModel):
-    """An approver's decision."""
+    """An approver's decision (who decides is the signed-in approver)."""
 
-    approver: str = ""
-    reason: str = ""
+    reason: MultiLine = ""
 
 
 class TopicRead(BaseModel):

@@ -7,6 +7,7 @@ value stops start-up with a message naming the variable (`read_settings`).
 
 from __future__ import annotations
 
+import re
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal, TypeVar, cast
@@ -14,6 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from playlists.core.db import shown_url
 
 ENGINE_NAMES = ("gtts", "offline", "piper")
 # Every section reads LOA_<FIELD>, ignores the variables of the other sections, and is frozen.
@@ -125,6 +128,12 @@ class LimitsSettings(BaseSettings):
 
     max_text_chars: int = Field(default=5000, ge=100, le=50000)
     max_upload_mb: int = Field(default=50, ge=1, le=500)
+    max_body_kb: int = Field(
+        default=1024,
+        ge=64,
+        le=64 * 1024,
+        description="Dung lượng tối đa của một yêu cầu gửi lên (trừ tệp ghi âm), tính bằng KB",
+    )
 
 
 class PlanningSettings(BaseSettings):
@@ -134,6 +143,25 @@ class PlanningSettings(BaseSettings):
 
     # Least time between two plays of one bulletin on one zone (end of one to start of next).
     min_gap_min: float = Field(default=60.0, ge=0, le=24 * 60)
+
+
+class AccountSettings(BaseSettings):
+    """Signing in: how long a session lasts, how guessing is slowed, who may approve."""
+
+    model_config = SECTION
+
+    # A session unused this long ends; and every session ends this long after sign-in.
+    session_idle_min: int = Field(default=60, ge=5, le=24 * 60)
+    session_max_hours: int = Field(default=12, ge=1, le=24 * 30)
+    # Failed sign-ins allowed within the window before more are refused: per account (from
+    # any address, since on a LAN every client has a private address) and per address.
+    sign_in_window_min: int = Field(default=15, ge=1, le=24 * 60)
+    sign_in_failures_per_account: int = Field(default=5, ge=1, le=1000)
+    sign_in_failures_per_address: int = Field(default=20, ge=1, le=10000)
+    api_token_days: int = Field(default=90, ge=1, le=3650)
+    # A one-person ward may let an approver approve their own bulletin; the audit trail says
+    # so every time.
+    allow_self_approval: bool = False
 
 
 class CapsSettings(BaseSettings):
@@ -167,9 +195,34 @@ def read_settings(cls: type[Section]) -> Section:
         for error in exc.errors():
             if error["loc"]:
                 name = "LOA_" + "_".join(str(part) for part in error["loc"]).upper()
-                lines.append(f"  {name}: {error['msg']} (giá trị: {error.get('input')!r})")
+                shown = shown_value(name, error.get("input"))
+                lines.append(f"  {name}: {_without(error['msg'], error.get('input'))} {shown}")
             else:  # a rule across several settings names them in its message
                 lines.append(f"  {error['msg']}")
         raise SettingsError(
             "Cấu hình không hợp lệ, hãy sửa biến môi trường rồi chạy lại:\n" + "\n".join(lines)
         ) from exc
+
+
+# A setting whose name says it holds a secret: its value is never printed.
+_SECRET_NAME = re.compile(r"PASSWORD|PASSWD|PIN|SECRET|TOKEN|KEY", re.IGNORECASE)
+
+
+def shown_value(name: str, value: object) -> str:
+    """Return how a wrong setting's value is shown: "(giá trị: …)", with its secrets hidden.
+
+    A setting named for a secret (…PASSWORD, …PIN, …SECRET, …TOKEN, …KEY) shows no value
+    at all; a URL (a database's, an Icecast server's) shows its password as ***.
+    """
+    if _SECRET_NAME.search(name):
+        return "(giá trị bí mật, không in ra)"
+    if isinstance(value, str):
+        value = shown_url(value)
+    return f"(giá trị: {value!r})"
+
+
+def _without(message: str, value: object) -> str:
+    """Return a validator's message with any URL it quotes shown without its password."""
+    if isinstance(value, str) and value and value in message:
+        return message.replace(value, shown_url(value))
+    return message

@@ -3,6 +3,10 @@
 Whoever asks (the web app's operator, `loa emergency` on the station's machine) stores a row
 with ready audio; the running station claims due rows within a fraction of a second, airs
 them on the zones asked (every zone when none is named), and schedules the repeats.
+
+Sending one and stopping its repeats are a person's changes, recorded in the audit trail
+against the session's actor (`requested_by` may name someone else: who asked the operator).
+What the station does on its own (claiming, counting airings, giving up) is not recorded.
 """
 
 from __future__ import annotations
@@ -14,12 +18,17 @@ from pathlib import Path
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from audio.recording import master_recording
+from audio.recording import master_recording, stored_paths
 from audio.sound.mastering import MasteringSpec
 from audio.speech import Rendered, SpeechRenderer
+from playlists.accounts.actor import acting
+from playlists.audit.service import record
 from playlists.core import changes
+from playlists.core.bounds import id_or_none
 from playlists.core.changes import Change
 from playlists.core.errors import InputError, NotFound, StateError
+from playlists.core.newfiles import discard_unless_kept
+from playlists.core.text import clean_text, one_line
 from playlists.emergencies.models import Emergency, EmergencyStatus
 from playlists.slots.models import Zone
 
@@ -51,21 +60,22 @@ class EmergencyDraft:
     @property
     def heading(self) -> str:
         """Return the title for the log: the one given, else the recording's name or the text."""
-        if self.title.strip():
-            return self.title.strip()[:MAX_TITLE]
+        if one_line(self.title).strip():
+            return one_line(self.title).strip()[:MAX_TITLE]
         if self.recording is not None:
-            return Path(self.recording_name).stem or "Tin khẩn cấp"
-        return self.text.strip()[:60] or "Tin khẩn cấp"
+            return one_line(Path(self.recording_name).stem).strip() or "Tin khẩn cấp"
+        return one_line(self.text).strip()[:60] or "Tin khẩn cấp"
 
 
 def check_draft(draft: EmergencyDraft, *, max_text_chars: int) -> dict[str, str]:
     """Return what is wrong with a request, as Vietnamese messages by field (pure)."""
     errors: dict[str, str] = {}
-    if not draft.requested_by.strip():
+    text = clean_text(draft.text).strip()
+    if not one_line(draft.requested_by).strip():
         errors["requested_by"] = "Cần nhập tên người yêu cầu phát."
-    if draft.recording is not None and draft.text.strip():
+    if draft.recording is not None and text:
         errors["text"] = "Chỉ chọn một: nhập nội dung để máy đọc, hoặc tải tệp ghi âm."
-    elif draft.recording is None and not draft.text.strip():
+    elif draft.recording is None and not text:
         errors["text"] = "Cần nội dung tin khẩn cấp hoặc một tệp ghi âm."
     elif len(draft.text) > max_text_chars:
         errors["text"] = "Nội dung tin khẩn cấp quá dài."
@@ -98,7 +108,7 @@ def prepare_audio(
         return master_recording(
             draft.recording, media_dir / "emergency", spec, max_duration_s=MAX_DURATION_S
         )
-    return voice.render(draft.text)
+    return voice.render(clean_text(draft.text))
 
 
 def request_emergency(
@@ -111,15 +121,16 @@ def request_emergency(
     now: datetime,
 ) -> Emergency:
     """Check and store an emergency request, due at once; the running station is woken."""
+    acting(session)
     errors = check_draft(draft, max_text_chars=max_text_chars) | _zone_problems(session, draft)
     if rendered.duration_s > MAX_DURATION_S:
         errors["audio"] = "Tin khẩn cấp dài quá 10 phút; hãy rút gọn."
     if errors:
         raise InputError(errors)
     emergency = Emergency(
-        requested_by=" ".join(draft.requested_by.split())[:MAX_NAME],
+        requested_by=" ".join(one_line(draft.requested_by).split())[:MAX_NAME],
         title=draft.heading,
-        text=draft.text,
+        text=clean_text(draft.text),
         audio_file=str(rendered.path.resolve().relative_to(media_dir.resolve())),
         audio_sha256=rendered.sha256,
         duration_s=rendered.duration_s,
@@ -132,6 +143,15 @@ def request_emergency(
     )
     session.add(emergency)
     session.flush()
+    record(session, "emergency_sent", subject_kind="emergency", subject_id=emergency.id,
+           summary=f"Phát tin khẩn cấp số {emergency.id}: {emergency.title}",
+           after={
+               "title": emergency.title, "text": emergency.text,
+               "requested_by": emergency.requested_by, "zone_ids": emergency.zone_ids,
+               "repeat": emergency.repeat, "every_min": emergency.every_min,
+               "duration_s": round(emergency.duration_s, 1),
+               "audio_sha256": emergency.audio_sha256,
+           }, at=now)  # fmt: skip
     changes.note(session, Change.EMERGENCY)
     return emergency
 
@@ -147,10 +167,21 @@ def send(
     now: datetime,
 ) -> Emergency:
     """Check a request, make its audio, and store it due at once (the station is woken)."""
+    acting(session)  # who sends it is known before any audio is made
     errors = check_draft(draft, max_text_chars=max_text_chars) | _zone_problems(session, draft)
     if errors:  # before any audio is made for it
         raise InputError(errors)
+    recording = draft.recording
+    made = []
+    if recording is not None:
+        made = [p for p in stored_paths(recording, media_dir / "emergency") if not p.exists()]
     rendered = prepare_audio(draft, voice=voice, media_dir=media_dir, spec=spec)
+
+    def stored(session: Session) -> bool:
+        found = select(Emergency.id).where(Emergency.audio_sha256 == rendered.sha256)
+        return session.scalar(found.limit(1)) is not None
+
+    discard_unless_kept(session, made, kept=stored)
     return request_emergency(
         session,
         draft=draft,
@@ -235,8 +266,12 @@ def mark_failed(session: Session, emergency_id: int, reason: str) -> None:
 
 
 def cancel(session: Session, emergency_id: int) -> Emergency:
-    """Stop the remaining repeats of an emergency (the airing under way, if any, finishes)."""
-    emergency = session.get(Emergency, emergency_id)
+    """Stop the remaining repeats of an emergency (the airing under way, if any, finishes).
+
+    Stopping one already stopped changes nothing and records nothing.
+    """
+    acting(session)
+    emergency = session.get(Emergency, emergency_id) if id_or_none(emergency_id) else None
     if emergency is None:
         raise NotFound(f"Không có tin khẩn cấp số {emergency_id}.", f"no emergency {emergency_id}")
     if emergency.status == EmergencyStatus.CANCELLED:
@@ -246,7 +281,12 @@ def cancel(session: Session, emergency_id: int) -> Emergency:
             f"Tin khẩn cấp số {emergency_id} không còn lần phát nào để dừng.",
             f"emergency {emergency_id} is {emergency.status}",
         )
+    before = {"status": emergency.status.value, "plays_done": emergency.plays_done}
     emergency.status, emergency.next_at = EmergencyStatus.CANCELLED, None
+    after = {"status": emergency.status.value, "plays_done": emergency.plays_done}
+    record(session, "emergency_stopped", subject_kind="emergency", subject_id=emergency.id,
+           summary=f"Dừng tin khẩn cấp số {emergency.id}: {emergency.title}", before=before,
+           after=after)  # fmt: skip
     changes.note(session, Change.EMERGENCY)
     return emergency
 

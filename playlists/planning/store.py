@@ -6,13 +6,17 @@ today and tomorrow after a committed change (see playlists/core/changes.py).
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from playlists.accounts.actor import acting
 from playlists.asrun.models import AirLog, AirSource, AirStatus
+from playlists.audit.service import record
+from playlists.bulletins.approval import still_approved
 from playlists.bulletins.models import Bulletin, BulletinStatus
 from playlists.core import changes
 from playlists.core.changes import Change
@@ -29,6 +33,8 @@ from playlists.planning.specs import (
     planned_start,
 )
 from playlists.slots.models import Slot, Zone
+
+log = logging.getLogger(__name__)
 
 
 def rules_from(settings: PlanningSettings) -> PlanningRules:
@@ -112,7 +118,12 @@ def load_specs(
             Bulletin.last_day >= day,
         )
     )
-    rows = list(session.scalars(query))
+    rows = []
+    for bulletin in session.scalars(query):
+        if still_approved(bulletin):
+            rows.append(bulletin)
+        else:  # changed behind the workflow's back (editing sends it back to draft)
+            log.warning("bulletin %s changed since it was approved: not planned", bulletin.id)
     aired: dict[int, tuple[int, datetime | None]] = {}
     if aired_before is not None and rows:
         aired = {
@@ -198,12 +209,23 @@ def build_and_store(
     tz: ZoneInfo,
     now: datetime,
     rules: PlanningRules | None = None,
+    audited: bool = False,
 ) -> DayPlan:
     """Build a day's plan and store it; slots that already started keep what they had.
 
     A past day is refused: its plan is what aired against, and the as-run log is evidence.
     What already aired or started counts toward plays a day and the gap rule.
+
+    `audited`: a person asked for this build (a page, the API, `loa plan build`), so it is
+    recorded against the session's actor, who must be bound. The station builds plans on its
+    own too, in sessions with no actor: the rebuild after a committed change (`replan`), the
+    evening job, the build at start-up. Those follow a change already recorded, or none, and
+    are nobody's action; so the default is the station's, and only the entry points that act
+    for a person say so. A flag rather than a second function, because the build is one and
+    the same: only who asked differs, and only the caller knows that.
     """
+    if audited:
+        acting(session)  # who asked is known before anything is built
     today = now.astimezone(tz).date()
     if day < today:
         raise StateError(
@@ -226,6 +248,9 @@ def build_and_store(
     if header is None:
         header = DayPlan(day=day)
         session.add(header)
+    before = None
+    if audited and header.built_at is not None:
+        before = _plan_state(session, header)
     header.built_at = now
     header.unplaced = [
         {"bulletin_id": u.bulletin_id, "title": u.title, "zone_id": u.zone_id, "reason": u.reason}
@@ -261,8 +286,22 @@ def build_and_store(
                     )
                 )
     session.flush()
+    if audited:
+        record(session, "plan_built", subject_kind="plan", subject_id=day.isoformat(),
+               summary=f"Lập lịch phát ngày {day:%d/%m/%Y}", before=before,
+               after=_plan_state(session, header), at=now)  # fmt: skip
     changes.note(session, Change.SCHEDULE)
     return header
+
+
+def _plan_state(session: Session, header: DayPlan) -> dict[str, object]:
+    """A stored day plan as the audit trail records it: when built, how much it holds."""
+    items = session.scalar(select(func.count(PlanItem.id)).where(PlanItem.day == header.day))
+    return {
+        "built_at": header.built_at,
+        "items": int(items or 0),
+        "unplaced": len(header.unplaced or []),
+    }
 
 
 def replan(*, session: Session, now: datetime, tz: ZoneInfo, rules: PlanningRules) -> list[date]:

@@ -2,22 +2,26 @@
 
 Overlapping slots on one zone are refused: one set of loudspeakers cannot air two programmes.
 The province's caps (sessions a day, minutes a session, relays included) warn or refuse, as
-the station is configured.
+the station is configured. Each change is a person's (the session's actor), recorded in the
+audit trail.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, time
+from datetime import date, datetime, time
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from playlists.accounts.actor import acting
+from playlists.audit.service import record
 from playlists.core import changes
 from playlists.core.changes import Change
 from playlists.core.errors import InputError, NotFound, StateError, range_problem
 from playlists.core.settings import CapsSettings
+from playlists.core.text import one_line
 from playlists.slots.calendar import WEEKDAY_NAMES, parse_days
 from playlists.slots.models import Slot, SlotCancellation, Zone
 
@@ -96,14 +100,18 @@ def longest_slot_s(*, session: Session) -> int | None:
 
 def add_zone(name: str, *, session: Session, description: str = "") -> Zone:
     """Add a zone (cụm loa), refusing an empty or duplicate name."""
-    name = " ".join(name.split())
+    acting(session)  # a person's change: known before anything is checked or written
+    name = " ".join(one_line(name).split())
     if not name or len(name) > 100:
         raise InputError({"name": "Tên cụm loa cần từ 1 đến 100 ký tự."})
     if session.scalar(select(Zone).where(Zone.name == name)) is not None:
         raise InputError({"name": f"Đã có cụm loa “{name}”."})
-    zone = Zone(name=name, description=description.strip())
+    zone = Zone(name=name, description=one_line(description).strip())
     session.add(zone)
     session.flush()
+    record(session, "zone_added", subject_kind="zone", subject_id=zone.id,
+           summary=f"Thêm cụm loa “{zone.name}”",
+           after={"name": zone.name, "description": zone.description})  # fmt: skip
     return zone
 
 
@@ -161,9 +169,13 @@ def check_caps(
 
 
 def add_slot(data: SlotInput, *, session: Session, caps: Caps) -> SlotSaved:
-    """Add a slot; refuse overlaps on a zone; warn or refuse what breaks the caps."""
+    """Add a slot; refuse overlaps on a zone; warn or refuse what breaks the caps.
+
+    The audit trail keeps the warnings the person went past, with the slot.
+    """
+    acting(session)
     errors: dict[str, str] = {}
-    name = " ".join(data.name.split())
+    name = " ".join(one_line(data.name).split())
     if not name or len(name) > 100:
         errors["name"] = "Tên khung giờ cần từ 1 đến 100 ký tự."
     elif session.scalar(select(Slot).where(Slot.name == name)) is not None:
@@ -193,7 +205,7 @@ def add_slot(data: SlotInput, *, session: Session, caps: Caps) -> SlotSaved:
     if not data.zone_names:
         errors["zones"] = "Cần chọn ít nhất một cụm loa."
     for zone_name in data.zone_names:
-        zone = session.scalar(select(Zone).where(Zone.name == zone_name.strip()))
+        zone = session.scalar(select(Zone).where(Zone.name == one_line(zone_name).strip()))
         if zone is None:
             errors["zones"] = f"Không có cụm loa “{zone_name}”."
         else:
@@ -217,14 +229,45 @@ def add_slot(data: SlotInput, *, session: Session, caps: Caps) -> SlotSaved:
         raise InputError({"caps": " ".join(warnings)})
     slot = Slot(
         name=name, start=data.start, duration_s=data.minutes * 60, days=days,
-        valid_from=data.valid_from, valid_to=data.valid_to, document=data.document.strip(),
-        document_date=data.document_date, head_s=data.head_s, relay_s=data.relay_s,
-        tail_s=data.tail_s, one_off=data.one_off, zones=zones,
+        valid_from=data.valid_from, valid_to=data.valid_to,
+        document=one_line(data.document).strip(), document_date=data.document_date,
+        head_s=data.head_s, relay_s=data.relay_s, tail_s=data.tail_s, one_off=data.one_off,
+        zones=zones,
     )  # fmt: skip
     session.add(slot)
     session.flush()
+    if slot.one_off and slot.valid_from is not None:
+        action = "one_off_added"
+        summary = (
+            f"Thêm buổi phát một lần “{slot.name}” ngày {slot.valid_from:%d/%m/%Y}, "
+            f"{slot.start:%H:%M}, {data.minutes} phút"
+        )
+    else:
+        action = "slot_added"
+        summary = f"Thêm khung giờ “{slot.name}”: {slot.start:%H:%M}, {data.minutes} phút"
+    record(session, action, subject_kind="slot", subject_id=slot.id, summary=summary,
+           after=_slot_state(slot), note=" ".join(warnings))  # fmt: skip
     changes.note(session, Change.PLANS)
     return SlotSaved(slot=slot, warnings=warnings)
+
+
+def _slot_state(slot: Slot) -> dict[str, object]:
+    """A slot as the audit trail records it."""
+    return {
+        "name": slot.name,
+        "zones": sorted(zone.name for zone in slot.zones),
+        "start": slot.start.strftime("%H:%M"),
+        "minutes": slot.duration_s // 60,
+        "days": slot.days,
+        "valid_from": slot.valid_from.isoformat() if slot.valid_from else None,
+        "valid_to": slot.valid_to.isoformat() if slot.valid_to else None,
+        "document": slot.document,
+        "document_date": slot.document_date.isoformat() if slot.document_date else None,
+        "head_s": slot.head_s,
+        "relay_s": slot.relay_s,
+        "tail_s": slot.tail_s,
+        "one_off": slot.one_off,
+    }
 
 
 def add_one_off(
@@ -241,7 +284,7 @@ def add_one_off(
 
 def find_slot(name_or_time: str, *, session: Session) -> Slot:
     """Find a slot by name (any case) or by its start written HH:MM."""
-    wanted = name_or_time.strip()
+    wanted = one_line(name_or_time).strip()
     for slot in session.scalars(select(Slot).options(selectinload(Slot.zones))):
         if slot.name.casefold() == wanted.casefold() or slot.start.strftime("%H:%M") == wanted:
             return slot
@@ -252,6 +295,7 @@ def cancel_slot(
     name_or_time: str, day: date, *, session: Session, today: date, reason: str = ""
 ) -> SlotCancellation:
     """Cancel a slot on one date; past dates are history and stay as they were."""
+    acting(session)
     slot = find_slot(name_or_time, session=session)
     if day < today:
         raise StateError(
@@ -259,11 +303,31 @@ def cancel_slot(
         )
     if not slot.airs_on(day):
         raise InputError({"date": f"Khung giờ “{slot.name}” không phát vào ngày {day:%d/%m/%Y}."})
-    cancellation = SlotCancellation(slot=slot, day=day, reason=reason.strip())
+    cancellation = SlotCancellation(slot=slot, day=day, reason=one_line(reason).strip())
     session.add(cancellation)
     session.flush()
+    on = day.isoformat()
+    record(session, "slot_cancelled", subject_kind="slot", subject_id=slot.id,
+           summary=f"Hủy khung giờ “{slot.name}” ngày {day:%d/%m/%Y}",
+           before={"day": on, "airs": True},
+           after={"day": on, "airs": False, "reason": cancellation.reason})  # fmt: skip
     changes.note(session, Change.PLANS)
     return cancellation
+
+
+def record_manual_play(name_or_time: str, day: date, *, session: Session, now: datetime) -> Slot:
+    """Find the slot a person asks to air by hand now (`loa play`), and record who asked.
+
+    The airing itself is the station's: the as-run log keeps it with the source "phát tay".
+    The request is recorded in a unit of work of its own, committed before the slot airs, so
+    the audit trail keeps who asked even when the airing fails or is cut.
+    """
+    acting(session)
+    slot = find_slot(name_or_time, session=session)
+    record(session, "slot_played_by_hand", subject_kind="slot", subject_id=slot.id,
+           summary=f"Phát tay khung giờ “{slot.name}” theo lịch ngày {day:%d/%m/%Y}",
+           after={"day": day.isoformat()}, at=now)  # fmt: skip
+    return slot
 
 
 def list_slots(*, session: Session) -> list[Slot]:

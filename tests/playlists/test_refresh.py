@@ -17,7 +17,8 @@ from playlists.bulletins.schemas import BulletinCreate
 from playlists.lexicon.service import set_reading, station_normalizer
 from tests.conftest import add_zone_and_slot
 
-pytestmark = pytest.mark.databases()
+# Bulletins are written and approved, and the lexicon changed, by someone (`person`).
+pytestmark = [pytest.mark.databases(), pytest.mark.usefixtures("person")]
 
 NOW = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
 TODAY = NOW.date()
@@ -62,7 +63,6 @@ def approved(session: Session, renderer: SpeechRenderer, media: Path, text: str)
     service.approve(
         bulletin.id,
         session=session,
-        approver="A",
         renderer=renderer,
         media_dir=media,
         now=NOW,
@@ -113,7 +113,7 @@ def test_a_lexicon_change_re_renders_running_bulletins(session: Session, tmp_pat
     before = service.get_bulletin(bulletin_id, session=session).rendering
     assert before is not None and "KDC" in before.spoken_text
 
-    set_reading("KDC", "khu dân cư", session=session, by="", now=NOW)
+    set_reading("KDC", "khu dân cư", session=session, now=NOW)
     renderer.normalizer = station_normalizer({"KDC": "khu dân cư"})
     assert bulletin_audio.refresh_renderings(
         session=session, renderer=renderer, media_dir=tmp_path, today=TODAY

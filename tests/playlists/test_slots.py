@@ -7,6 +7,7 @@ from datetime import date, time
 import pytest
 from sqlalchemy.orm import Session
 
+from playlists.accounts.actor import Actor
 from playlists.core.errors import InputError, StateError
 from playlists.slots.calendar import parse_days
 from playlists.slots.holidays import holiday_suggestions
@@ -25,7 +26,7 @@ def slot(name: str, start: str, minutes: int = 30, days: str = "1-7", **kw: obje
 
 
 @pytest.fixture
-def market(session: Session) -> None:
+def market(session: Session, person: Actor) -> None:
     add_zone("Chợ", session=session)
     add_zone("Trường học", session=session)
 

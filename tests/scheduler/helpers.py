@@ -8,11 +8,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from playlists.accounts.roles import Role
 from playlists.asrun.models import AirLog
 from playlists.bulletins import workflow as service
 from playlists.bulletins.schemas import BulletinCreate
 from playlists.core.db import session_scope
 from playlists.slots.models import Slot, Zone
+from tests.people import act_as
 from web.context import StationContext
 
 
@@ -24,6 +26,7 @@ def approved_bulletin(ctx: StationContext, zone_id: int, text: str, per_day: int
             last_day=today + timedelta(days=2), per_day=per_day, zone_ids=[zone_id],
         )  # fmt: skip
         kwargs = {"session": session, "renderer": ctx.renderer, "media_dir": ctx.settings.media_dir}
+        act_as(session, Role.EDITOR)
         bulletin = service.create_bulletin(
             data,
             max_text_chars=5000,
@@ -31,9 +34,9 @@ def approved_bulletin(ctx: StationContext, zone_id: int, text: str, per_day: int
             today=today,
             **kwargs,  # type: ignore[arg-type]
         )
+        act_as(session, Role.APPROVER, name="Chủ tịch")
         service.approve(
             bulletin.id,
-            approver="Chủ tịch",
             now=ctx.now(),
             today=today,
             **kwargs,  # type: ignore[arg-type]

@@ -19,6 +19,7 @@ from playlists.emergencies.models import Emergency, EmergencyStatus
 from playlists.planning.models import PlanItem
 from scheduler.lock import StationBusy
 from scheduler.station import Station
+from tests.conftest import send_emergency
 from tests.scheduler.helpers import airlog, approved_bulletin, slot_in, wait_for
 from web.context import StationContext
 
@@ -214,8 +215,8 @@ def test_an_emergency_interrupts_within_two_seconds_then_the_slot_resumes_or_sto
         wait_for(lambda: any("start" in p.read_text() for p in journals.glob("*.jsonl")))
         _time.sleep(2.0)  # well inside the bulletin
         asked = ctx.now()
-        ctx.request_emergency(title="Cháy", text="Khẩn cấp: đang có cháy ở tổ dân phố 3.",
-                              zone_ids=[zone_id], requested_by="Trực ban")  # fmt: skip
+        send_emergency(ctx, title="Cháy", text="Khẩn cấp: đang có cháy ở tổ dân phố 3.",
+                       zone_ids=[zone_id], requested_by="Trực ban")  # fmt: skip
         done = 3 if then == "resume" else 2
         wait_for(lambda: len(airlog(ctx)) == done, timeout=90)
     finally:
@@ -246,8 +247,8 @@ def test_an_emergency_on_a_quiet_zone_airs_at_once_and_repeats(ctx: StationConte
     ctx.station = station
     try:
         asked = ctx.now()
-        ctx.request_emergency(title="Bão", text="Bão số chín sắp đổ bộ.", zone_ids=[],
-                              repeat=2, every_min=0.1)  # fmt: skip
+        send_emergency(ctx, title="Bão", text="Bão số chín sắp đổ bộ.", zone_ids=[],
+                       repeat=2, every_min=0.1)  # fmt: skip
         wait_for(lambda: len(airlog(ctx)) == 2, timeout=60)
     finally:
         station.shutdown()

@@ -15,11 +15,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from playlists.accounts.roles import Role
 from playlists.asrun import ledger
 from playlists.asrun.models import AirSource, AirStatus
 from playlists.core.db import session_scope
 from playlists.emergencies.models import Emergency
 from tests.icecast_server import free_port
+from tests.people import add_person
 from tests.scheduler.helpers import airlog, approved_bulletin, slot_in, wait_for
 from tests.scheduler.test_onair import LONG_TEXT
 from web.context import StationContext
@@ -34,6 +36,13 @@ def environment(ctx: StationContext) -> dict[str, str]:
         "LOA_OUTPUT": "file",
         "LOA_PREPARE_LEAD_S": "3",
     }
+
+
+def operator(ctx: StationContext) -> list[str]:
+    """Add an operator to the station; return the `--by` naming them."""
+    with session_scope(ctx.sessions) as session:
+        add_person(session, "vanhanh", Role.OPERATOR)
+    return ["--by", "vanhanh"]
 
 
 class Server:
@@ -135,7 +144,7 @@ def test_loa_emergency_reaches_the_running_server_within_two_seconds(
     servers[0].wait_ready()
     sent = subprocess.run(
         [LOA, "emergency", "--text", "Khẩn cấp: mất điện toàn phường từ 14 giờ.",
-         "--zone", "Cụm Tối"],
+         "--zone", "Cụm Tối", *operator(ctx)],
         env=environment(ctx), capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert sent.returncode == 0, sent.stderr
@@ -154,7 +163,7 @@ def test_loa_emergency_reaches_the_running_server_within_two_seconds(
 def test_loa_emergency_airs_by_itself_when_no_station_runs(ctx: StationContext) -> None:
     slot_in(ctx, 3600, "Tối")
     done = subprocess.run(
-        [LOA, "emergency", "--text", "Thông báo khẩn.", "--repeat", "1"],
+        [LOA, "emergency", "--text", "Thông báo khẩn.", "--repeat", "1", *operator(ctx)],
         env=environment(ctx), capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
@@ -171,7 +180,7 @@ def test_loa_emergency_refuses_bad_requests_in_vietnamese(ctx: StationContext) -
     )  # fmt: skip
     assert both.returncode == 2 and "đúng một trong hai" in both.stderr
     unknown = subprocess.run(
-        [LOA, "emergency", "--text", "A", "--zone", "Không có"],
+        [LOA, "emergency", "--text", "A", "--zone", "Không có", *operator(ctx)],
         env=environment(ctx), capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert unknown.returncode == 2 and "Không có" in unknown.stderr

@@ -17,6 +17,7 @@ from playlists.core.db import make_engine, make_session_factory, session_scope
 from scheduler import recorder as recorder_module
 from scheduler.playout.programs import PlayResult, Program, ProgramItem
 from scheduler.recorder import Recorder
+from tests.conftest import send_emergency
 from tests.scheduler.helpers import airlog, approved_bulletin, slot_in, wait_for
 from tests.scheduler.test_onair import station_for
 from web.context import StationContext
@@ -123,9 +124,9 @@ def test_two_emergencies_on_one_zone_queue_and_neither_cuts_the_other(
     station.start()
     ctx.station = station
     try:
-        ctx.request_emergency(title="Một", text="Tin khẩn cấp thứ nhất, về mưa lớn kéo dài.",
-                              zone_ids=[zone_id])  # fmt: skip
-        ctx.request_emergency(title="Hai", text="Tin khẩn cấp thứ hai.", zone_ids=[zone_id])
+        send_emergency(ctx, title="Một", text="Tin khẩn cấp thứ nhất, về mưa lớn kéo dài.",
+                       zone_ids=[zone_id])  # fmt: skip
+        send_emergency(ctx, title="Hai", text="Tin khẩn cấp thứ hai.", zone_ids=[zone_id])
         wait_for(lambda: len(airlog(ctx)) == 2, timeout=60)
     finally:
         station.shutdown()
@@ -165,7 +166,7 @@ def test_an_emergency_during_a_slots_lead_in_does_not_wait_for_the_slot(
     try:
         # The slot holds the zone from three seconds before its start, feeding silence.
         _time.sleep(max(0.0, (start - ctx.now()).total_seconds()) - 2.0)
-        ctx.request_emergency(title="Khẩn", text="Khẩn cấp.", zone_ids=[zone_id])
+        send_emergency(ctx, title="Khẩn", text="Khẩn cấp.", zone_ids=[zone_id])
         wait_for(lambda: len(airlog(ctx)) == 2, timeout=60)
     finally:
         station.shutdown()

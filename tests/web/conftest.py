@@ -10,20 +10,54 @@ from collections.abc import Iterator
 import pytest
 import uvicorn
 from fastapi.testclient import TestClient
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
+from playlists.accounts.passwords import csrf_token
+from playlists.accounts.roles import Role
 from playlists.core.db import session_scope
 from tests.conftest import add_zone_and_slot
 from tests.icecast_server import free_port
+from tests.people import PASSWORD, add_person
 from web.app import create_app
+from web.auth import COOKIE, CSRF_HEADER
 from web.context import StationContext
+from web.settings import Settings
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """The web tests' station lets one person write and approve (most tests drive a whole
+    workflow through one client); tests/web/test_permissions.py keeps the four-eyes rule."""
+    return settings.model_copy(update={"allow_self_approval": True})
+
+
+def sign_in(client: TestClient, username: str, password: str = PASSWORD) -> None:
+    """Sign `client` in; its later changes carry the session's CSRF token as a header."""
+    answer = client.post(
+        "/dang-nhap", data={"username": username, "password": password}, follow_redirects=False
+    )
+    assert answer.status_code == 303, answer.text
+    client.headers[CSRF_HEADER] = csrf_token(client.cookies[COOKIE])
+
+
+def browser_sign_in(page: Page, server: str, username: str, password: str = PASSWORD) -> None:
+    """Sign in on the sign-in page as a person would (signing out whoever was in first)."""
+    page.context.clear_cookies()
+    page.goto(f"{server}/dang-nhap")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("#sign-in-form button[type=submit]")
+    page.wait_for_selector("#who")
 
 
 @pytest.fixture
 def client(ctx: StationContext) -> Iterator[TestClient]:
+    """A client signed in as a user holding every role."""
     with session_scope(ctx.sessions) as session:
         add_zone_and_slot(session)
+        add_person(session, "tester", *Role)
     with TestClient(create_app(ctx, run_scheduler=False)) as test_client:
+        sign_in(test_client, "tester")
         yield test_client
 
 

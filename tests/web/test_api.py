@@ -63,7 +63,7 @@ def test_submit_render_approve_and_plan(client: TestClient, ctx: StationContext)
         f"/api/bulletins/{bulletin['id']}/approve", json={"approver": "Anh Minh"}
     )
     assert approved.json()["status"] == "approved"
-    assert approved.json()["approver"] == "Anh Minh"
+    assert approved.json()["approver"] == "Thử tester"  # the signed-in approver
 
     tomorrow = (ctx.today() + timedelta(days=1)).isoformat()
     plan = client.post(f"/api/plan/{tomorrow}/build").json()
@@ -224,11 +224,13 @@ def test_openapi_documents_the_api(client: TestClient) -> None:
 def test_spoken_form_preview_uses_the_station_lexicon(client: TestClient) -> None:
     before = client.post("/api/spoken-form", json={"text": "HTX gọi 0912 345 678"}).json()
     assert before["spoken"] == "hợp tác xã gọi không chín một hai, ba bốn năm, sáu bảy tám"
-    changed = client.put("/api/lexicon/HTX", json={"spoken": "hợp tác xã nông nghiệp", "by": "A"})
+    changed = client.put("/api/lexicon/HTX", json={"spoken": "hợp tác xã nông nghiệp"})
     assert changed.status_code == 200 and changed.json()["source"] == "Đài sửa"
+    assert changed.json()["revoiced"] == [], "no bulletin says HTX"
     after = client.post("/api/spoken-form", json={"text": "HTX"}).json()
     assert after["spoken"] == "hợp tác xã nông nghiệp"
-    assert client.delete("/api/lexicon/HTX").status_code == 204
+    reset = client.delete("/api/lexicon/HTX")
+    assert reset.status_code == 200 and reset.json()["source"] == "Mặc định"
     assert client.post("/api/spoken-form", json={"text": "HTX"}).json()["spoken"] == "hợp tác xã"
     refused = client.put("/api/lexicon/HTX", json={"spoken": "số 5"})
     assert refused.status_code == 422 and "chữ số" in refused.json()["errors"]["spoken"]
@@ -250,8 +252,10 @@ def test_lexicon_page_edits_readings(client: TestClient) -> None:
     saved = client.post("/tu-dien", data={"written": "KDC", "spoken": "khu dân cư"})
     assert saved.status_code == 200 and "Đã lưu cách đọc" in saved.text
     assert "khu dân cư" in client.get("/tu-dien").text
-    bad = client.post("/tu-dien", data={"written": "hai từ", "spoken": "x"})
+    bad = client.post("/tu-dien", data={"written": "UB ND", "spoken": "x"})
     assert "không hợp lệ" in bad.text
+    word = client.post("/tu-dien", data={"written": "hai từ", "spoken": "x"})
+    assert "là từ tiếng Việt thông thường" in word.text
 
 
 def test_intelligibility_check_is_kept_with_the_audio(

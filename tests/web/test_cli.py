@@ -1,4 +1,7 @@
-"""Every `loa` command, run as a person runs it: a real process, a real data folder."""
+"""Every `loa` command, run as a person runs it: a real process, a real data folder.
+
+The demo station's accounts act (`--by`): bientap writes, duyet approves, vanhanh operates.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +18,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from audio.sound.files import probe
+from playlists.accounts.roles import Role
+from playlists.core.db import make_engine, make_session_factory, session_scope
+from tests.people import add_person
 
 LOA = str(Path(sys.executable).parent / "loa")
 
@@ -33,9 +39,23 @@ def run(
         "LOA_OUTPUT": "file",
     }
     environment |= env or {}
+    # Never the test runner's terminal: `loa init` would ask for the first admin there.
     return subprocess.run(
-        [LOA, *args], input=stdin, capture_output=True, text=True, env=environment, timeout=300
-    )
+        [LOA, *args], input=stdin or "", capture_output=True, text=True, env=environment,
+        timeout=300,
+    )  # fmt: skip
+
+
+def add_people(data: Path, **people: Role | tuple[Role, ...]) -> None:
+    """Give an initialised station users (username=roles); they sign in with tests.people's
+    PASSWORD."""
+    engine = make_engine(f"sqlite:///{data / 'loa.db'}")
+    try:
+        with session_scope(make_session_factory(engine)) as session:
+            for username, roles in people.items():
+                add_person(session, username, *(roles if isinstance(roles, tuple) else (roles,)))
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture
@@ -79,13 +99,19 @@ def test_bulletin_plan_play_and_export(demo: Path, tmp_path: Path) -> None:
         demo, "bulletin", "add", "--title", "Hạn nộp hồ sơ", "--text-file", str(text),
         "--from", today.isoformat(), "--to", (today + timedelta(days=5)).isoformat(),
         "--per-day", "2", "--topic", "8", "--priority", "ưu tiên",
-        "--zone", "Cụm loa trung tâm", "--approve",
+        "--zone", "Cụm loa trung tâm", "--by", "bientap",
     )  # fmt: skip
     assert added.returncode == 0, added.stderr
     bulletin_id = int(added.stdout.strip())
+    assert f"{bulletin_id}\tChờ duyệt" in run(demo, "bulletin", "list").stdout
+    own = run(demo, "bulletin", "approve", str(bulletin_id), "--by", "bientap")
+    assert own.returncode == 2 and "cần vai trò Lãnh đạo duyệt" in own.stderr
+    approved = run(demo, "bulletin", "approve", str(bulletin_id), "--by", "duyet")
+    assert approved.returncode == 0, approved.stderr
+    assert f"Đã duyệt bản tin số {bulletin_id}" in approved.stdout
 
     tomorrow = (today + timedelta(days=1)).isoformat()
-    built = run(demo, "plan", "build", "--date", tomorrow, "--json")
+    built = run(demo, "plan", "build", "--date", tomorrow, "--json", "--by", "vanhanh")
     assert built.returncode == 0, built.stderr
     plan = json.loads(built.stdout)
     assert set(plan) == {"date", "zones", "unplaced"}
@@ -96,8 +122,48 @@ def test_bulletin_plan_play_and_export(demo: Path, tmp_path: Path) -> None:
         assert slot["items"][0]["bulletin_id"] == bulletin_id  # ưu tiên first, in both slots
         assert set(slot["items"][0]) == {"bulletin_id", "title", "start", "duration_s"}
 
-    short = run(demo, "plan", "build", "--date", tomorrow)
+    short = run(demo, "plan", "show", "--date", tomorrow)
     assert "Lịch phát ngày" in short.stdout and "Hạn nộp hồ sơ" in short.stdout
+    assert json.loads(run(demo, "plan", "show", "--date", tomorrow, "--json").stdout) == plan
+
+
+def test_an_approver_returns_a_bulletin_with_a_reason(demo: Path, tmp_path: Path) -> None:
+    text = tmp_path / "tin.txt"
+    text.write_text("Lịch tiêm chủng tháng này.", "utf-8")
+    day = (station_today() + timedelta(days=2)).isoformat()
+    added = run(demo, "bulletin", "add", "--title", "Tiêm chủng", "--text-file", str(text),
+                "--from", day, "--to", day, "--per-day", "1", "--by", "bientap")  # fmt: skip
+    bulletin_id = added.stdout.strip()
+    reasonless = run(demo, "bulletin", "return", bulletin_id, "--by", "duyet")
+    assert reasonless.returncode == 2 and "Cần ghi lý do trả lại" in reasonless.stderr
+    returned = run(demo, "bulletin", "return", bulletin_id, "--reason", "Ghi rõ địa điểm.",
+                   "--by", "duyet")  # fmt: skip
+    assert returned.returncode == 0, returned.stderr
+    assert f"{bulletin_id}\tTrả lại" in run(demo, "bulletin", "list", "--status", "returned").stdout
+
+
+def test_approve_at_once_only_where_one_person_may_write_and_approve(
+    demo: Path, tmp_path: Path
+) -> None:
+    text = tmp_path / "tin.txt"
+    text.write_text("Phường một người.", "utf-8")
+    day = (station_today() + timedelta(days=2)).isoformat()
+    people: dict[str, Role | tuple[Role, ...]] = {
+        "mot.nguoi": (Role.EDITOR, Role.APPROVER),
+        "chi.viet": Role.EDITOR,
+    }
+    add_people(demo, **people)
+    adding = ["bulletin", "add", "--title", "Một người", "--text-file", str(text), "--from", day,
+              "--to", day, "--per-day", "1", "--approve"]  # fmt: skip
+    four_eyes = run(demo, *adding, "--by", "bientap")
+    assert four_eyes.returncode == 2 and "LOA_ALLOW_SELF_APPROVAL" in four_eyes.stderr
+    alone = {"LOA_ALLOW_SELF_APPROVAL": "true"}
+    not_approver = run(demo, *adding, "--by", "chi.viet", env=alone)
+    assert not_approver.returncode == 2 and "cần vai trò Lãnh đạo duyệt" in not_approver.stderr
+    assert "Một người" not in run(demo, "bulletin", "list").stdout, "nothing half-saved"
+    done = run(demo, *adding, "--by", "mot.nguoi", env=alone)
+    assert done.returncode == 0, done.stderr
+    assert f"{done.stdout.strip()}\tĐã duyệt" in run(demo, "bulletin", "list").stdout
 
 
 def test_play_a_slot_now_and_export_the_log(tmp_path: Path) -> None:
@@ -106,6 +172,9 @@ def test_play_a_slot_now_and_export_the_log(tmp_path: Path) -> None:
     text = tmp_path / "tin.txt"
     text.write_text("Thông báo ngắn.", "utf-8")
     assert run(data, "init").returncode == 0
+    add_people(
+        data, bientap=Role.EDITOR, duyet=Role.APPROVER, vanhanh=Role.OPERATOR, baocao=Role.REPORTER
+    )
     # A station with one zone and one slot, made through the library (slot commands come later).
     subprocess.run(
         [sys.executable, "-c", (
@@ -121,21 +190,27 @@ def test_play_a_slot_now_and_export_the_log(tmp_path: Path) -> None:
     )  # fmt: skip
     added = run(
         data, "bulletin", "add", "--title", "Ngắn", "--text-file", str(text), "--from",
-        today.isoformat(), "--to", today.isoformat(), "--per-day", "1", "--approve",
+        today.isoformat(), "--to", today.isoformat(), "--per-day", "1", "--by", "bientap",
     )  # fmt: skip
     assert added.returncode == 0, added.stderr
+    approved = run(data, "bulletin", "approve", added.stdout.strip(), "--by", "duyet")
+    assert approved.returncode == 0, approved.stderr
     # Today's 11:00 slot may be past, so air it from tomorrow's plan.
     tomorrow = (today + timedelta(days=1)).isoformat()
-    run(data, "bulletin", "add", "--title", "Mai", "--text-file", str(text), "--from",
-        tomorrow, "--to", tomorrow, "--per-day", "1", "--approve")  # fmt: skip
-    played = run(data, "play", "--date", tomorrow, "--slot", "11:00", "--output", "file")
+    second = run(data, "bulletin", "add", "--title", "Mai", "--text-file", str(text), "--from",
+                 tomorrow, "--to", tomorrow, "--per-day", "1", "--by", "bientap")  # fmt: skip
+    run(data, "bulletin", "approve", second.stdout.strip(), "--by", "duyet")
+    playing = ["play", "--date", tomorrow, "--slot", "11:00", "--output", "file"]
+    refused = run(data, *playing, "--by", "duyet")
+    assert refused.returncode == 2 and "cần vai trò Kỹ thuật viên vận hành" in refused.stderr
+    played = run(data, *playing, "--by", "vanhanh")
     assert played.returncode == 0, played.stderr
     assert "Đã phát" in played.stdout
     assert list((data / "aired").rglob("*.wav"))
 
     out = tmp_path / "nhat-ky.csv"
     exported = run(data, "airlog", "export", "--from", today.isoformat(), "--to", tomorrow,
-                   "-o", str(out))  # fmt: skip
+                   "-o", str(out), "--by", "baocao")  # fmt: skip
     assert exported.returncode == 0, exported.stderr
     rows = list(csv.DictReader(io.StringIO(out.read_bytes().decode("utf-8-sig"))))
     assert len(rows) == 1
@@ -147,9 +222,29 @@ def test_play_a_slot_now_and_export_the_log(tmp_path: Path) -> None:
     ("args", "message"),
     [
         (["plan", "build", "--date", "2026-13-40"], "không phải ngày hợp lệ"),
-        (["play", "--date", "2026-11-27", "--slot", "Không có"], "Không có khung giờ"),
+        (["plan", "build", "--date", "2026-11-27"], "Cần --by TÊN_ĐĂNG_NHẬP"),
+        (["plan", "build", "--date", "2026-11-27", "--by", "ai.do"], "Không có người dùng"),
         (
-            ["airlog", "export", "--from", "2026-02-01", "--to", "2026-01-01", "-o", "x.csv"],
+            ["play", "--date", "2026-11-27", "--slot", "Không có", "--by", "vanhanh"],
+            "Không có khung giờ",
+        ),
+        (["zone", "add", "Chợ", "--by", "baocao"], "cần vai trò Kỹ thuật viên vận hành"),
+        (["lexicon", "set", "KDC", "khu dân cư", "--by", "bientap"], "cần vai trò Lãnh đạo duyệt"),
+        (["emergency", "--text", "Khẩn", "--by", "quantri"], "cần vai trò Kỹ thuật viên vận hành"),
+        (["emergency-stop", "1"], "Cần --by TÊN_ĐĂNG_NHẬP"),
+        (
+            [
+                "airlog",
+                "export",
+                "--from",
+                "2026-02-01",
+                "--to",
+                "2026-01-01",
+                "-o",
+                "x.csv",
+                "--by",
+                "baocao",
+            ],
             "--to phải bằng hoặc sau --from",
         ),
         (["normalize"], "Cần văn bản"),
@@ -164,7 +259,8 @@ def test_refusals_say_why_in_vietnamese(demo: Path, args: list[str], message: st
 def test_bad_bulletin_is_refused_and_nothing_is_saved(demo: Path, tmp_path: Path) -> None:
     text = tmp_path / "tin.txt"
     text.write_text("Nội dung", "utf-8")
-    common = ["bulletin", "add", "--title", "T", "--text-file", str(text), "--per-day", "1"]
+    common = ["bulletin", "add", "--title", "T", "--text-file", str(text), "--per-day", "1",
+              "--by", "bientap"]  # fmt: skip
     backwards = run(demo, *common, "--from", "2026-12-05", "--to", "2026-12-01")
     assert backwards.returncode == 2 and "Ngày kết thúc" in backwards.stderr
     unknown = run(demo, *common, "--from", "2026-12-01", "--to", "2026-12-05", "--zone", "Sao Hỏa")
@@ -172,10 +268,11 @@ def test_bad_bulletin_is_refused_and_nothing_is_saved(demo: Path, tmp_path: Path
     empty = tmp_path / "trong.txt"
     empty.write_text("  ", "utf-8")
     blank = run(demo, "bulletin", "add", "--title", "T", "--text-file", str(empty),
-                "--per-day", "1", "--from", "2026-12-01", "--to", "2026-12-05")  # fmt: skip
+                "--per-day", "1", "--from", "2026-12-01", "--to", "2026-12-05",
+                "--by", "bientap")  # fmt: skip
     assert blank.returncode == 2 and "Cần nhập nội dung" in blank.stderr
     tomorrow = (station_today() + timedelta(days=1)).isoformat()
-    listing = run(demo, "plan", "build", "--date", tomorrow, "--json")
+    listing = run(demo, "plan", "build", "--date", tomorrow, "--json", "--by", "vanhanh")
     titles = {i["title"] for z in json.loads(listing.stdout)["zones"] for s in z["slots"]
               for i in s["items"]}  # fmt: skip
     assert "T" not in titles
@@ -191,13 +288,14 @@ def test_a_wrong_setting_stops_start_up_with_a_message(tmp_path: Path) -> None:
 
 def test_lexicon_commands_change_how_text_is_read(demo: Path) -> None:
     assert "UBND\tủy ban nhân dân\tMặc định" in run(demo, "lexicon", "list").stdout
-    added = run(demo, "lexicon", "set", "KDC", "khu dân cư", "--by", "Anh Tuấn")
+    added = run(demo, "lexicon", "set", "KDC", "khu dân cư", "--by", "duyet")
     assert added.returncode == 0 and "KDC: khu dân cư" in added.stdout
     assert run(demo, "normalize", "Họp KDC").stdout.strip() == "Họp khu dân cư"
     assert "KDC\tkhu dân cư\tĐài thêm" in run(demo, "lexicon", "list").stdout
-    assert run(demo, "lexicon", "reset", "KDC").returncode == 0
+    assert run(demo, "lexicon", "reset", "KDC").returncode == 2, "needs an approver"
+    assert run(demo, "lexicon", "reset", "KDC", "--by", "duyet").returncode == 0
     assert run(demo, "normalize", "Họp KDC").stdout.strip() == "Họp KDC"
-    refused = run(demo, "lexicon", "set", "KDC", "số 5")
+    refused = run(demo, "lexicon", "set", "KDC", "số 5", "--by", "duyet")
     assert refused.returncode == 2 and "chữ số" in refused.stderr
 
 
@@ -215,40 +313,50 @@ def test_say_check_reports_how_well_a_recognizer_understood(tmp_path: Path) -> N
 
 def test_zone_and_slot_commands(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    assert run(data, "zone", "add", "Chợ Bến Thành").returncode == 0
+    assert run(data, "init").returncode == 0
+    add_people(data, vanhanh=Role.OPERATOR)
+    by = ("--by", "vanhanh")
+    assert run(data, "zone", "add", "Chợ Bến Thành", *by).returncode == 0
     assert "Chợ Bến Thành" in run(data, "zone", "list").stdout
-    duplicate = run(data, "zone", "add", "Chợ Bến Thành")
+    duplicate = run(data, "zone", "add", "Chợ Bến Thành", *by)
     assert duplicate.returncode == 2 and "Đã có cụm loa" in duplicate.stderr
 
     added = run(data, "slot", "add", "--name", "Sáng", "--zone", "Chợ Bến Thành", "--days", "1-5",
                 "--start", "05:30", "--minutes", "30", "--document", "12/TB-TTDVC",
-                "--head", "60", "--tail", "30")  # fmt: skip
+                "--head", "60", "--tail", "30", *by)  # fmt: skip
     assert added.returncode == 0, added.stderr
     clash = run(data, "slot", "add", "--name", "Trùng", "--zone", "Chợ Bến Thành", "--days",
-                "1-7", "--start", "05:40", "--minutes", "10")  # fmt: skip
+                "1-7", "--start", "05:40", "--minutes", "10", *by)  # fmt: skip
     assert clash.returncode == 2 and "Trùng giờ với khung “Sáng”" in clash.stderr
     long = run(data, "slot", "add", "--name", "Dài", "--zone", "Chợ Bến Thành", "--days", "6-7",
-               "--start", "07:00", "--minutes", "50")  # fmt: skip
+               "--start", "07:00", "--minutes", "50", *by)  # fmt: skip
     assert long.returncode == 0 and "Cảnh báo" in long.stderr and "45 phút" in long.stderr
     strict = {"LOA_CAP_MODE": "refuse"}
     refused = run(data, "slot", "add", "--name", "Dài 2", "--zone", "Chợ Bến Thành", "--days",
-                  "6-7", "--start", "09:00", "--minutes", "50", env=strict)  # fmt: skip
+                  "6-7", "--start", "09:00", "--minutes", "50", *by, env=strict)  # fmt: skip
     assert refused.returncode == 2
 
     monday = station_today() + timedelta(days=7 - station_today().weekday())
-    cancelled = run(data, "slot", "cancel", "--slot", "05:30", "--date", monday.isoformat(),
-                    "--reason", "Họp dân")  # fmt: skip
+    cancelling = ["slot", "cancel", "--slot", "05:30", "--date", monday.isoformat(),
+                  "--reason", "Họp dân"]  # fmt: skip
+    nobody = run(data, *cancelling)
+    assert nobody.returncode == 2 and "Cần --by" in nobody.stderr
+    cancelled = run(data, *cancelling, *by)
     assert cancelled.returncode == 0, cancelled.stderr
     listing = run(data, "slot", "list").stdout
     assert "Sáng\t05:30\t30 phút\tngày 12345" in listing and monday.isoformat() in listing
-    plan = json.loads(run(data, "plan", "build", "--date", monday.isoformat(), "--json").stdout)
+    plan = json.loads(
+        run(data, "plan", "build", "--date", monday.isoformat(), "--json", *by).stdout
+    )
     assert plan["zones"][0]["slots"] == [], "a cancelled slot has no programme that day"
     assert "Quốc khánh" in run(data, "slot", "holidays", "--year", "2026").stdout
 
 
 def test_plan_exports_as_an_m3u8_that_ffmpeg_reads(demo: Path, tmp_path: Path) -> None:
     tomorrow = (station_today() + timedelta(days=1)).isoformat()
-    plan = json.loads(run(demo, "plan", "build", "--date", tomorrow, "--json").stdout)
+    plan = json.loads(
+        run(demo, "plan", "build", "--date", tomorrow, "--json", "--by", "vanhanh").stdout
+    )
     items = [i for s in plan["zones"][0]["slots"] for i in s["items"]]
     out = tmp_path / "lich.m3u8"
     done = run(demo, "plan", "export", "--date", tomorrow, "--zone", "Cụm loa trung tâm",

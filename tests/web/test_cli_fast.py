@@ -12,6 +12,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from playlists.accounts.roles import Role
+from playlists.core.db import session_scope
+from tests.people import add_person
 from web.context import StationContext
 
 # Runs `loa ARGS` in this interpreter, then reports what it imported and which threads run.
@@ -69,7 +72,18 @@ def test_reading_zones_starts_no_scheduler_and_no_thread(ctx: StationContext) ->
 
 
 def test_editing_a_zone_starts_no_thread_either(ctx: StationContext) -> None:
-    report = probe(environment(ctx.settings.data_dir), "zone", "add", "Chợ Hôm")
+    with session_scope(ctx.sessions) as session:
+        add_person(session, "vanhanh", Role.OPERATOR)
+    report = probe(environment(ctx.settings.data_dir), "zone", "add", "Chợ Hôm", "--by", "vanhanh")
     assert report["code"] == 0 and "Đã thêm cụm loa Chợ Hôm" in str(report["stdout"])
     assert report["threads"] == ["MainThread"]
     assert "apscheduler" not in set(report["modules"])  # type: ignore[arg-type]
+
+
+def test_listing_users_starts_no_thread_either(ctx: StationContext) -> None:
+    with session_scope(ctx.sessions) as session:
+        add_person(session, "quantri", Role.ADMIN)
+    report = probe(environment(ctx.settings.data_dir), "user", "list")
+    assert report["code"] == 0 and "quantri" in str(report["stdout"])
+    assert report["threads"] == ["MainThread"]
+    assert not set(report["modules"]) & HEAVY  # type: ignore[arg-type]

@@ -73,7 +73,7 @@ def test_loa_serve_listens_on_an_ipv6_address(ctx: StationContext, tmp_path: Pat
         while True:
             assert server.poll() is None, log.read_text()
             try:
-                with urllib.request.urlopen(f"http://[::1]:{port}/api/zones", timeout=2) as page:
+                with urllib.request.urlopen(f"http://[::1]:{port}/dang-nhap", timeout=2) as page:
                     assert page.status == 200
                     break
             except OSError:

@@ -20,11 +20,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from playlists.accounts.roles import Role
 from playlists.asrun.models import AirSource, AirStatus
 from playlists.core.db import session_scope
+from tests.people import token_for
 from tests.scheduler.helpers import airlog, approved_bulletin, slot_in, wait_for
 from tests.scheduler.test_processes import Server
-from tests.scheduler.test_processes import environment as process_environment
 from web.context import StationContext
 
 
@@ -69,10 +70,16 @@ def server(ctx: StationContext, tmp_path: Path) -> Iterator[Server]:
     running.stop()
 
 
-def post_json(url: str, body: dict[str, object]) -> dict[str, object]:
+def operator_token(ctx: StationContext) -> str:
+    with session_scope(ctx.sessions) as session:
+        return token_for(session, "vanhanh", Role.OPERATOR)
+
+
+def post_json(url: str, body: dict[str, object], token: str) -> dict[str, object]:
     request = urllib.request.Request(
-        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
-    )
+        url, data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+    )  # fmt: skip
     with urllib.request.urlopen(request, timeout=30) as answer:
         data: dict[str, object] = json.load(answer)
         return data
@@ -110,7 +117,10 @@ def test_a_slot_added_on_a_page_is_scheduled_by_the_station_at_once(
          "days": list("1234567"), "zone_names": "Cụm Có sẵn"},
         doseq=True,
     )  # fmt: skip
-    request = urllib.request.Request(f"{base}/khung-gio/them", data=form.encode())
+    request = urllib.request.Request(
+        f"{base}/khung-gio/them", data=form.encode(),
+        headers={"Authorization": f"Bearer {operator_token(ctx)}"},
+    )  # fmt: skip
     with urllib.request.urlopen(request, timeout=30) as page:
         assert "Đã thêm khung giờ." in page.read().decode()
 
@@ -130,17 +140,15 @@ def test_an_emergency_sent_through_a_worker_airs_at_once(
     ctx: StationContext, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     zone_id, _slot, _start = slot_in(ctx, 3600, "Tối")
-    monkeypatch.setattr(
-        "tests.scheduler.test_processes.environment",
-        lambda c: process_environment(c) | {"LOA_OPERATOR_PIN": "2468"},
-    )
+    token = operator_token(ctx)
     server = Server(ctx, tmp_path / "serve.log")
     try:
         server.wait_ready()
         sent = post_json(
             f"http://127.0.0.1:{server.port}/api/emergencies",
             {"text": "Thông báo khẩn: mất nước.", "requested_by": "Trực ban",
-             "zone_ids": [zone_id], "pin": "2468"},
+             "zone_ids": [zone_id]},
+            token,
         )  # fmt: skip
         wait_for(lambda: len(airlog(ctx)) == 1, timeout=30)
     finally:

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from playlists.bulletins.models import Bulletin
 from playlists.core.db import session_scope
 from playlists.planning.models import PlanItem
+from tests.web.conftest import sign_in
 from tests.web.test_api import body
 from web.app import create_app
 from web.context import StationContext
@@ -48,6 +49,7 @@ def planned(ctx: StationContext, bulletin_id: int) -> bool:
 def quiet_client(client: TestClient, ctx: StationContext) -> Iterator[TestClient]:
     """The same app, answering server errors with a 500 as a real client would see them."""
     with TestClient(create_app(ctx, run_scheduler=False), raise_server_exceptions=False) as c:
+        sign_in(c, "tester")
         yield c
 
 
@@ -121,10 +123,12 @@ def test_a_refused_step_changes_nothing_and_rebuilds_nothing(
     assert not planned(ctx, draft)
 
 
-def test_clearing_an_alert_needs_a_name_in_the_api_as_in_the_page(client: TestClient) -> None:
-    nameless = client.post("/api/alerts/1/clear", json={"by": "  "})
-    assert nameless.status_code == 422
-    assert nameless.json()["errors"] == {"by": "Cần nhập tên người đã xử lý cảnh báo."}
+def test_clearing_an_unknown_alert_is_refused_alike_in_the_api_and_the_page(
+    client: TestClient,
+) -> None:
+    refused = client.post("/api/alerts/1/clear")
+    assert refused.status_code == 404
+    assert "Không có cảnh báo số 1." in client.post("/canh-bao/1/xong").text
 
 
 def test_loa_emergency_refuses_an_empty_name(ctx: StationContext, tmp_path: Path) -> None:
@@ -135,4 +139,4 @@ def test_loa_emergency_refuses_an_empty_name(ctx: StationContext, tmp_path: Path
         env=env, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert done.returncode == 2
-    assert "Cần nhập tên người yêu cầu phát." in done.stderr
+    assert "Cần --by TÊN_ĐĂNG_NHẬP" in done.stderr

@@ -9,11 +9,16 @@ from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import FileResponse
 
 from audio.intelligibility import default_transcriber
+from playlists.accounts.roles import Action
+from playlists.audit.schemas import AuditRead
+from playlists.audit.service import history
 from playlists.bulletins import rendering as bulletin_rendering
 from playlists.bulletins import workflow
 from playlists.bulletins.models import Bulletin, BulletinStatus
 from playlists.bulletins.schemas import BulletinCreate, BulletinRead, Decision, TopicRead
+from playlists.core.bounds import Id
 from playlists.core.errors import InputError, NotFound
+from web.auth import needs
 from web.deps import ContextDep, SessionDep
 from web.uploads import receive_recording
 
@@ -27,23 +32,29 @@ def _read(bulletin: Bulletin) -> BulletinRead:
     return out
 
 
-@router.get("/topics", summary="Danh sách chủ đề")
+@router.get("/topics", dependencies=[needs(Action.READ)], summary="Danh sách chủ đề")
 def topics(session: SessionDep) -> list[TopicRead]:
     return [TopicRead.model_validate(t) for t in workflow.list_topics(session=session)]
 
 
-@router.get("/bulletins", summary="Danh sách bản tin")
+@router.get("/bulletins", dependencies=[needs(Action.READ)], summary="Danh sách bản tin")
 def bulletins(session: SessionDep, status: BulletinStatus | None = None) -> list[BulletinRead]:
     return [_read(b) for b in workflow.list_bulletins(session=session, status=status)]
 
 
-@router.post("/bulletins", status_code=201, summary="Tạo bản tin (văn bản)")
+@router.post(
+    "/bulletins",
+    dependencies=[needs(Action.WRITE_BULLETIN)],
+    status_code=201,
+    summary="Tạo bản tin (văn bản)",
+)
 def create_bulletin(data: BulletinCreate, ctx: ContextDep, session: SessionDep) -> BulletinRead:
     return _read(ctx.newsroom(session).create(data, session=session))
 
 
 @router.post(
     "/bulletins/recording",
+    dependencies=[needs(Action.UPLOAD_RECORDING)],
     status_code=201,
     summary="Tạo bản tin từ bản ghi âm",
     description=(
@@ -67,48 +78,87 @@ def create_bulletin_from_recording(
     return _read(bulletin)
 
 
-@router.get("/bulletins/{bulletin_id}", summary="Một bản tin")
-def bulletin(bulletin_id: int, session: SessionDep) -> BulletinRead:
+@router.put(
+    "/bulletins/{bulletin_id}",
+    dependencies=[needs(Action.WRITE_BULLETIN)],
+    summary="Sửa bản tin (bản tin đã gửi duyệt hoặc đã duyệt trở về nháp)",
+)
+def edit_bulletin(
+    bulletin_id: Id, data: BulletinCreate, ctx: ContextDep, session: SessionDep
+) -> BulletinRead:
+    return _read(ctx.newsroom(session).edit(bulletin_id, data, session=session))
+
+
+@router.get(
+    "/bulletins/{bulletin_id}/history",
+    dependencies=[needs(Action.READ)],
+    summary="Lịch sử thao tác trên một bản tin",
+)
+def bulletin_history(bulletin_id: Id, session: SessionDep) -> list[AuditRead]:
+    workflow.get_bulletin(bulletin_id, session=session)
+    return [AuditRead.model_validate(e) for e in history(session, "bulletin", bulletin_id)]
+
+
+@router.get("/bulletins/{bulletin_id}", dependencies=[needs(Action.READ)], summary="Một bản tin")
+def bulletin(bulletin_id: Id, session: SessionDep) -> BulletinRead:
     return _read(workflow.get_bulletin(bulletin_id, session=session))
 
 
-@router.get("/bulletins/{bulletin_id}/audio", summary="Âm thanh của bản tin")
-def bulletin_audio(bulletin_id: int, ctx: ContextDep, session: SessionDep) -> FileResponse:
+@router.get(
+    "/bulletins/{bulletin_id}/audio",
+    dependencies=[needs(Action.READ)],
+    summary="Âm thanh của bản tin",
+    response_class=FileResponse,
+    responses={
+        200: {
+            "description": "WAV (MP3 nếu làm từ trước)",
+            "content": {"audio/wav": {}, "audio/mpeg": {}},
+        }
+    },
+)
+def bulletin_audio(bulletin_id: Id, ctx: ContextDep, session: SessionDep) -> FileResponse:
     found = workflow.get_bulletin(bulletin_id, session=session)
     if found.rendering is None:
         raise NotFound("Bản tin chưa có âm thanh.", f"bulletin {bulletin_id} has no audio")
     return FileResponse(ctx.settings.media_dir / found.rendering.file)
 
 
-@router.post("/bulletins/{bulletin_id}/submit", summary="Gửi duyệt")
-def submit(bulletin_id: int, ctx: ContextDep, session: SessionDep) -> BulletinRead:
+@router.post(
+    "/bulletins/{bulletin_id}/submit",
+    dependencies=[needs(Action.WRITE_BULLETIN)],
+    summary="Gửi duyệt",
+)
+def submit(bulletin_id: Id, ctx: ContextDep, session: SessionDep) -> BulletinRead:
     return _read(ctx.newsroom(session).submit(bulletin_id, session=session))
 
 
-@router.post("/bulletins/{bulletin_id}/approve", summary="Duyệt")
-def approve(
-    bulletin_id: int, decision: Decision, ctx: ContextDep, session: SessionDep
-) -> BulletinRead:
-    return _read(
-        ctx.newsroom(session).approve(bulletin_id, session=session, approver=decision.approver)
-    )
+@router.post(
+    "/bulletins/{bulletin_id}/approve",
+    dependencies=[needs(Action.APPROVE_BULLETIN)],
+    summary="Duyệt",
+)
+def approve(bulletin_id: Id, ctx: ContextDep, session: SessionDep) -> BulletinRead:
+    return _read(ctx.newsroom(session).approve(bulletin_id, session=session))
 
 
-@router.post("/bulletins/{bulletin_id}/return", summary="Trả lại")
+@router.post(
+    "/bulletins/{bulletin_id}/return",
+    dependencies=[needs(Action.APPROVE_BULLETIN)],
+    summary="Trả lại",
+)
 def return_to_editor(
-    bulletin_id: int, decision: Decision, ctx: ContextDep, session: SessionDep
+    bulletin_id: Id, decision: Decision, ctx: ContextDep, session: SessionDep
 ) -> BulletinRead:
-    found = ctx.newsroom(session).send_back(
-        bulletin_id, session=session, approver=decision.approver, reason=decision.reason
-    )
+    found = ctx.newsroom(session).send_back(bulletin_id, session=session, reason=decision.reason)
     return _read(found)
 
 
 @router.post(
     "/bulletins/{bulletin_id}/check",
+    dependencies=[needs(Action.CHECK_INTELLIGIBILITY)],
     summary="Kiểm tra độ rõ của bản đọc (máy nhận dạng nghe lại)",
 )
-def check(bulletin_id: int, ctx: ContextDep, session: SessionDep) -> BulletinRead:
+def check(bulletin_id: Id, ctx: ContextDep, session: SessionDep) -> BulletinRead:
     bulletin_rendering.check_audio(
         bulletin_id,
         session=session,

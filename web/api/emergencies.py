@@ -5,42 +5,44 @@ from __future__ import annotations
 import logging
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from audio.errors import AudioError, AudioInputError
+from playlists.accounts import service as accounts
+from playlists.accounts.actor import Actor
+from playlists.accounts.roles import Action
+from playlists.core.bounds import Id, ZoneIds
 from playlists.core.errors import InputError
+from playlists.core.text import MultiLine, OneLine
 from playlists.emergencies import service as emergencies
 from playlists.emergencies.schemas import EmergencyRead
 from playlists.emergencies.service import EmergencyDraft
+from web.auth import needs
 from web.deps import ContextDep, SessionDep
-from web.forms import pin_refusal
 
 log = logging.getLogger(__name__)
 router = APIRouter()
 
 
 class EmergencyCreate(BaseModel):
-    title: str = Field(default="", max_length=200, description="Tiêu đề trong nhật ký")
-    text: str = Field(default="", description="Nội dung, máy đọc bằng giọng ngoại tuyến")
-    zone_ids: list[int] = Field(default_factory=list, description="Trống: mọi cụm loa")
+    title: OneLine = Field(default="", max_length=200, description="Tiêu đề trong nhật ký")
+    text: MultiLine = Field(default="", description="Nội dung, máy đọc bằng giọng ngoại tuyến")
+    zone_ids: ZoneIds = Field(default_factory=list, description="Trống: mọi cụm loa")
     repeat: int = Field(default=1, description="Số lần phát")
     every_min: float = Field(default=0.0, description="Cách nhau bao nhiêu phút")
-    requested_by: str = Field(default="", max_length=100, description="Người yêu cầu")
-    pin: str = Field(default="", description="Mã PIN trực ban (LOA_OPERATOR_PIN)")
+    requested_by: OneLine = Field(
+        default="", max_length=100, description="Người yêu cầu (trống: người gửi)"
+    )
+    password: str = Field(
+        default="", max_length=1000,
+        description="Mật khẩu của người gửi, để xác nhận: bắt buộc khi gọi bằng phiên đăng nhập "
+        "của trang web (không cần với mã API)",
+    )  # fmt: skip
 
 
-class OperatorPin(BaseModel):
-    pin: str = Field(default="", description="Mã PIN trực ban (LOA_OPERATOR_PIN)")
-
-
-def _check_pin(ctx: ContextDep, pin: str) -> None:
-    refusal = pin_refusal(ctx.settings.operator_pin, pin.strip())
-    if refusal:
-        raise HTTPException(403, refusal)
-
-
-@router.get("/emergencies", summary="Các tin khẩn cấp gần đây")
+@router.get("/emergencies", dependencies=[needs(Action.READ)], summary="Các tin khẩn cấp gần đây")
 def emergency_list(
     session: SessionDep, limit: Annotated[int, Query(ge=1, le=200)] = 20
 ) -> list[EmergencyRead]:
@@ -50,16 +52,32 @@ def emergency_list(
 @router.post(
     "/emergencies",
     status_code=201,
+    response_model=EmergencyRead,
     summary="Phát khẩn cấp (ngắt chương trình đang phát)",
     description=(
-        "Cần mã PIN trực ban (LOA_OPERATOR_PIN) và tên người yêu cầu. Đài phát trong vài giây, "
-        "ngắt chương trình đang phát trên các cụm loa đã chọn (trống: mọi cụm loa)."
+        "Đài phát trong vài giây, ngắt chương trình đang phát trên các cụm loa đã chọn "
+        "(trống: mọi cụm loa). Gọi bằng phiên đăng nhập của trang web thì phải kèm mật khẩu."
     ),
 )
-def emergency_create(body: EmergencyCreate, ctx: ContextDep, session: SessionDep) -> EmergencyRead:
-    _check_pin(ctx, body.pin)
+def emergency_create(
+    request: Request,
+    body: EmergencyCreate,
+    ctx: ContextDep,
+    session: SessionDep,
+    actor: Annotated[Actor, needs(Action.SEND_EMERGENCY)],
+) -> EmergencyRead | JSONResponse:
+    if request.state.caller.csrf:
+        # A browser's session (someone at an unlocked screen) confirms as the page does; a
+        # personal token is itself the deliberate credential. A wrong password is committed
+        # (counted like a failed sign-in), so it is answered, not raised.
+        refusal = accounts.confirm_password(
+            session, accounts.get_user(session, actor.username), body.password,
+            address=actor.address, settings=ctx.settings.accounts, now=ctx.now(),
+        )  # fmt: skip
+        if refusal:
+            return JSONResponse({"detail": refusal}, status_code=403)
     draft = EmergencyDraft(
-        requested_by=body.requested_by, text=body.text, title=body.title,
+        requested_by=body.requested_by or actor.display_name, text=body.text, title=body.title,
         zone_ids=body.zone_ids, repeat=body.repeat, every_min=body.every_min,
     )  # fmt: skip
     try:
@@ -75,10 +93,8 @@ def emergency_create(body: EmergencyCreate, ctx: ContextDep, session: SessionDep
 
 @router.post(
     "/emergencies/{emergency_id}/cancel",
+    dependencies=[needs(Action.SEND_EMERGENCY)],
     summary="Dừng các lần phát còn lại của một tin khẩn cấp",
 )
-def emergency_cancel(
-    emergency_id: int, body: OperatorPin, ctx: ContextDep, session: SessionDep
-) -> EmergencyRead:
-    _check_pin(ctx, body.pin)
+def emergency_cancel(emergency_id: Id, ctx: ContextDep, session: SessionDep) -> EmergencyRead:
     return EmergencyRead.model_validate(emergencies.cancel(session, emergency_id))

@@ -2,15 +2,29 @@
 
 Every command reads its settings from `LOA_*` variables (LOA_DATA_DIR first of all). A refused
 input prints its reason in Vietnamese on stderr and exits with status 2; nothing is half-saved.
+A command that changes something names who does it, `--by USERNAME`: a known, enabled user
+whose roles allow it, recorded in the audit trail (web/cli/common.py `acting_as`).
 One module per area; each registers its commands on the app in web/cli/common.py.
 """
 
 from __future__ import annotations
 
-from web.cli import airlog, bulletins, db, emergencies, lexicon, plan, slots, speech, station
+from web.cli import (
+    airlog,
+    audit,
+    bulletins,
+    db,
+    emergencies,
+    lexicon,
+    plan,
+    slots,
+    speech,
+    station,
+    users,
+)
 from web.cli.common import app
 
-AREAS = (station, speech, bulletins, plan, slots, airlog, emergencies, lexicon, db)
+AREAS = (station, speech, bulletins, plan, slots, airlog, audit, emergencies, lexicon, users, db)
 
 
 def main() -> None:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from web.cli import common
-from web.cli.common import app, fail, parse_date
+from web.cli.common import app, by_option, fail, parse_date
+
+if TYPE_CHECKING:
+    from playlists.core.chain import Chain
 
 airlog_app = typer.Typer(help="Nhật ký phát sóng.", no_args_is_help=True)
 app.add_typer(airlog_app, name="airlog")
@@ -19,22 +22,27 @@ def airlog_export(
     first: Annotated[str, typer.Option("--from", help="Từ ngày YYYY-MM-DD")],
     last: Annotated[str, typer.Option("--to", help="Đến ngày YYYY-MM-DD")],
     output: Annotated[Path, typer.Option("-o", "--output", help="Tệp CSV")],
+    by: Annotated[str, by_option("Cán bộ báo cáo")] = "",
 ) -> None:
-    """Xuất nhật ký phát sóng ra CSV (UTF-8 có BOM, mở được bằng Excel)."""
-    from playlists.asrun.export import airlog_csv
-    from playlists.asrun.queries import AirLogFilter, query_airlog
+    """Xuất nhật ký phát sóng ra CSV (UTF-8 có BOM, mở được bằng Excel).
+
+    Việc xuất được ghi vào nhật ký thao tác.
+    """
+    from playlists.accounts.roles import Action
+    from playlists.asrun.export import export_airlog
+    from playlists.asrun.queries import AirLogFilter
 
     first_day, last_day = parse_date(first, "--from"), parse_date(last, "--to")
     with common.station() as ctx, ctx.unit_of_work() as session:
+        common.acting_as(session, by, Action.EXPORT_REPORT)
         filt = AirLogFilter(first_day=first_day, last_day=last_day, names=("--from", "--to"))
-        rows = query_airlog(session=session, filt=filt, tz=ctx.settings.zone)
-        data = airlog_csv(rows, tz=ctx.settings.zone)
+        data, _name, rows = export_airlog(session, filt, tz=ctx.settings.zone)
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_bytes(data)
     except OSError as exc:
         fail(f"Không ghi được {output}: {exc.strerror}")
-    typer.echo(f"Đã xuất {len(rows)} dòng vào {output}")
+    typer.echo(f"Đã xuất {rows} dòng vào {output}")
 
 
 def parse_anchor(value: str) -> tuple[int, str]:
@@ -49,25 +57,29 @@ def parse_anchor(value: str) -> tuple[int, str]:
     return int(seq), digest
 
 
-@airlog_app.command("verify")
-def airlog_verify(
-    anchor: Annotated[
-        str | None,
-        typer.Option(
-            "--anchor",
-            help="Dòng cuối ghi trong báo cáo quý, dạng SỐ:MÃ_BĂM: nhật ký phải còn đúng dòng đó",
-        ),
-    ] = None,
-) -> None:
-    """Kiểm tra nhật ký phát sóng không bị sửa, xóa hay chèn dòng (chuỗi mã băm)."""
-    from playlists.asrun import ledger
+# The option both chained logs' `verify` take: the anchor a report recorded.
+AnchorOption = Annotated[
+    str | None,
+    typer.Option(
+        "--anchor",
+        help="Dòng cuối ghi trong báo cáo quý, dạng SỐ:MÃ_BĂM: nhật ký phải còn đúng dòng đó",
+    ),
+]
 
+
+def verify_chain(chain: Chain[Any], anchor: str | None) -> None:
+    """Verify a chained log (the as-run log, the audit trail) and say what was found.
+
+    An intact log prints its row count and its last row (the anchor to copy into a report) and
+    returns; a broken one names its first bad row on stderr and exits with status 1. Only
+    reads: no user is needed.
+    """
     recorded = parse_anchor(anchor) if anchor is not None else None
     with common.station() as ctx, ctx.unit_of_work() as session:
-        result = ledger.verify(session, anchor=recorded)
+        result = chain.verify(session, anchor=recorded)
         zone = ctx.settings.zone
     if result.ok:
-        typer.echo(f"Nhật ký phát sóng nguyên vẹn: {result.rows_checked} dòng.")
+        typer.echo(f"{chain.title} nguyên vẹn: {result.rows_checked} dòng.")
         if result.last_seq:
             typer.echo(f"Dòng cuối: số {result.last_seq}, mã băm {result.last_hash}")
         return
@@ -76,7 +88,15 @@ def airlog_verify(
         where += f" (id {result.first_bad_id})"
     if result.first_bad_at is not None:
         where += f", lúc {result.first_bad_at.astimezone(zone):%H:%M:%S ngày %d/%m/%Y}"
-    typer.echo(f"Nhật ký phát sóng KHÔNG nguyên vẹn. Lỗi đầu tiên ở {where}:", err=True)
+    typer.echo(f"{chain.title} KHÔNG nguyên vẹn. Lỗi đầu tiên ở {where}:", err=True)
     typer.echo(f"  {result.message}.", err=True)
     typer.echo(f"{result.rows_checked} dòng đầu còn nguyên vẹn.", err=True)
     raise typer.Exit(1)
+
+
+@airlog_app.command("verify")
+def airlog_verify(anchor: AnchorOption = None) -> None:
+    """Kiểm tra nhật ký phát sóng không bị sửa, xóa hay chèn dòng (chuỗi mã băm)."""
+    from playlists.asrun import ledger
+
+    verify_chain(ledger.AIRLOG, anchor)

@@ -1,4 +1,9 @@
-"""Bulletins from the command line: `loa bulletin add`."""
+"""Bulletins from the command line: `loa bulletin add|list|approve|return`.
+
+Who writes and who approves are accounts (`--by`): the editor is the bulletin's author, and
+an approver other than the author approves it (four eyes), unless the station lets one person
+do both (LOA_ALLOW_SELF_APPROVAL).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from typing import Annotated
 import typer
 
 from web.cli import common
-from web.cli.common import app, fail, parse_date, setup_logging
+from web.cli.common import app, by_option, fail, parse_date, setup_logging
 
 bulletin_app = typer.Typer(help="Bản tin.", no_args_is_help=True)
 app.add_typer(bulletin_app, name="bulletin")
@@ -28,10 +33,18 @@ def bulletin_add(
     zone: Annotated[
         list[str] | None, typer.Option("--zone", help="Cụm loa (mặc định: tất cả)")
     ] = None,
-    approve: Annotated[bool, typer.Option("--approve", help="Duyệt luôn")] = False,
-    author: Annotated[str, typer.Option("--author", help="Người soạn")] = "",
+    approve: Annotated[
+        bool,
+        typer.Option(
+            "--approve",
+            help="Tự duyệt luôn: chỉ khi đài cho phép (LOA_ALLOW_SELF_APPROVAL) và người viết "
+            "cũng có vai trò Lãnh đạo duyệt",
+        ),
+    ] = False,
+    by: Annotated[str, by_option("Biên tập viên; là người viết bản tin")] = "",
 ) -> None:
-    """Thêm bản tin (gửi duyệt); in mã bản tin."""
+    """Thêm bản tin và gửi duyệt; in mã bản tin."""
+    from playlists.accounts.roles import Action, refusal
     from playlists.bulletins.schemas import BulletinCreate
     from playlists.bulletins.workflow import priority_from_label
     from playlists.slots.service import list_zones, zone_ids_by_names
@@ -43,6 +56,15 @@ def bulletin_add(
         fail(f"Không đọc được tệp văn bản {text_file}: {exc}")
     first_day, last_day = parse_date(first, "--from"), parse_date(last, "--to")
     with common.station() as ctx, ctx.unit_of_work() as session:
+        author = common.acting_as(session, by, Action.WRITE_BULLETIN)
+        if approve and not ctx.settings.allow_self_approval:
+            fail(
+                "Đài không cho một người vừa viết vừa duyệt bản tin (LOA_ALLOW_SELF_APPROVAL), "
+                "nên không dùng được --approve. Gửi duyệt rồi nhờ lãnh đạo duyệt: "
+                "loa bulletin approve MÃ --by NGƯỜI_DUYỆT"
+            )
+        if approve and not author.may(Action.APPROVE_BULLETIN):
+            fail(f"{author.username}: {refusal(Action.APPROVE_BULLETIN)}")
         zone_ids = (
             zone_ids_by_names(session=session, names=zone)
             if zone
@@ -51,10 +73,72 @@ def bulletin_add(
         data = BulletinCreate(
             title=title, text=text, topic=topic, priority=priority_from_label(priority),
             first_day=first_day, last_day=last_day, per_day=per_day, zone_ids=zone_ids,
-            author=author,
         )  # fmt: skip
-        bulletin = ctx.newsroom(session).create(data, session=session)
-        if approve:
-            ctx.newsroom(session).approve(bulletin.id, session=session, approver=author)
+        newsroom = ctx.newsroom(session)
+        bulletin = newsroom.create(data, session=session)
+        if approve:  # the same person, as allowed: the trail notes a self-approval
+            newsroom.approve(bulletin.id, session=session)
         bulletin_id = bulletin.id
     typer.echo(bulletin_id)
+
+
+@bulletin_app.command("list")
+def bulletin_list(
+    status: Annotated[
+        str | None,
+        typer.Option(
+            "--status", help="Chỉ bản tin ở trạng thái: draft, pending, approved, returned"
+        ),
+    ] = None,
+) -> None:
+    """Liệt kê bản tin, mới nhất trước: mã, trạng thái, ngày phát, tiêu đề, người viết."""
+    from playlists.bulletins.models import BulletinStatus
+    from playlists.bulletins.workflow import list_bulletins
+
+    wanted = None
+    if status is not None:
+        try:
+            wanted = BulletinStatus(status.strip().lower())
+        except ValueError:
+            known = ", ".join(s.value for s in BulletinStatus)
+            fail(f"--status “{status}” không hợp lệ. Các trạng thái: {known}.")
+    with common.station() as ctx, ctx.unit_of_work() as session:
+        for b in list_bulletins(session=session, status=wanted):
+            typer.echo(
+                f"{b.id}\t{b.status.label}\t{b.first_day:%d/%m/%Y}–{b.last_day:%d/%m/%Y}\t"
+                f"{b.title}\t{b.author or '-'}"
+            )
+
+
+@bulletin_app.command("approve")
+def bulletin_approve(
+    bulletin_id: Annotated[int, typer.Argument(help="Mã bản tin")],
+    by: Annotated[str, by_option("Lãnh đạo duyệt")] = "",
+) -> None:
+    """Duyệt một bản tin đang chờ duyệt (âm thanh được làm ngay, lịch phát được lập lại)."""
+    from playlists.accounts.roles import Action
+
+    setup_logging()
+    with common.station() as ctx, ctx.unit_of_work() as session:
+        common.acting_as(session, by, Action.APPROVE_BULLETIN)
+        bulletin = ctx.newsroom(session).approve(bulletin_id, session=session)
+        title = bulletin.title
+    typer.echo(f"Đã duyệt bản tin số {bulletin_id}: {title}")
+
+
+@bulletin_app.command("return")
+def bulletin_return(
+    bulletin_id: Annotated[int, typer.Argument(help="Mã bản tin")],
+    reason: Annotated[
+        str, typer.Option("--reason", help="Lý do trả lại, để biên tập viên sửa")
+    ] = "",
+    by: Annotated[str, by_option("Lãnh đạo duyệt")] = "",
+) -> None:
+    """Trả lại một bản tin đang chờ duyệt cho người viết, kèm lý do."""
+    from playlists.accounts.roles import Action
+
+    with common.station() as ctx, ctx.unit_of_work() as session:
+        common.acting_as(session, by, Action.APPROVE_BULLETIN)
+        bulletin = ctx.newsroom(session).send_back(bulletin_id, session=session, reason=reason)
+        title = bulletin.title
+    typer.echo(f"Đã trả lại bản tin số {bulletin_id}: {title}")

@@ -7,6 +7,7 @@ not pay for numpy, the speech engines, FastAPI or the scheduler (see tests/web/t
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, time
@@ -15,6 +16,10 @@ from typing import TYPE_CHECKING, NoReturn
 import typer
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from playlists.accounts.actor import Actor
+    from playlists.accounts.roles import Action
     from web.context import StationContext
     from web.settings import Settings
 
@@ -70,10 +75,16 @@ def station(settings: Settings | None = None) -> Iterator[StationContext]:
 
 def parse_date(value: str, option: str) -> date:
     """Read YYYY-MM-DD, or stop with a Vietnamese message naming the option."""
+    from playlists.core.bounds import day_problem
+
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         fail(f"{option} “{value}” không phải ngày hợp lệ (dạng YYYY-MM-DD, ví dụ 2026-11-27).")
+    problem = day_problem(day, option)
+    if problem:
+        fail(problem)
+    return day
 
 
 def parse_time(value: str, option: str) -> time:
@@ -84,9 +95,80 @@ def parse_time(value: str, option: str) -> time:
         fail(f"{option} “{value}” không phải giờ hợp lệ (dạng HH:MM, ví dụ 05:30).")
 
 
+def by_option(role: str) -> typer.models.OptionInfo:
+    """The `--by USERNAME` option of a command that changes something, naming the role it needs.
+
+    Left empty, `acting_as` refuses in Vietnamese (typer's own "missing option" is English).
+    """
+    option: typer.models.OptionInfo = typer.Option(
+        "--by",
+        metavar="TÊN_ĐĂNG_NHẬP",
+        help=f"Người chịu trách nhiệm cho thao tác này (bắt buộc; cần vai trò {role})",
+    )
+    return option
+
+
+def ask_new_password(username: str) -> str:
+    """Ask at the terminal for a new password, hidden, twice; re-ask until it will do."""
+    from playlists.accounts.passwords import password_problem
+
+    for _ in range(3):
+        password: str = typer.prompt("Mật khẩu", hide_input=True)
+        problem = password_problem(password, username)
+        if problem:
+            typer.echo(problem, err=True)
+            continue
+        if typer.prompt("Nhập lại mật khẩu", hide_input=True) != password:
+            typer.echo("Hai lần nhập mật khẩu không khớp.", err=True)
+            continue
+        return password
+    fail("Chưa đặt được mật khẩu sau ba lần thử; không có gì thay đổi.")
+
+
+def password_from_stdin(username: str) -> str:
+    """Read a new password from stdin, one line (at a terminal: asked twice, hidden).
+
+    Passwords never come as arguments: every user of the machine sees those in the list of
+    processes.
+    """
+    if sys.stdin.isatty():
+        return ask_new_password(username)
+    line = sys.stdin.readline()
+    password = line.removesuffix("\n").removesuffix("\r")
+    if not password:
+        fail("--password-stdin: không đọc được mật khẩu (cần một dòng ở đầu vào chuẩn).")
+    return password
+
+
 def setup_logging(verbose: bool = False) -> None:
     """Log to stderr, in English, with times."""
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+
+
+def acting_as(session: Session, by: str, action: Action) -> Actor:
+    """Act in `session` as the known, enabled user `by`, whose roles must allow `action`.
+
+    The command line runs on the station's machine as its operator, who names the person
+    the change is for (`--by USERNAME`); the audit trail records that user and that the
+    change came from the command line.
+    """
+    from playlists.accounts import service as accounts
+    from playlists.accounts.actor import Origin, bind
+
+    if not by.strip():
+        fail("Cần --by TÊN_ĐĂNG_NHẬP: người chịu trách nhiệm cho thao tác này.")
+    user = accounts.find_user(session, by)
+    if user is None:
+        fail(f"Không có người dùng '{by}'. Xem danh sách: loa user list")
+    if user.disabled:
+        fail(f"Tài khoản '{user.username}' đang bị khóa.")
+    actor = accounts.actor_for(user, Origin.CLI)
+    if not actor.may(action):
+        from playlists.accounts.roles import refusal
+
+        fail(f"{user.username}: {refusal(action)}")
+    bind(session, actor)
+    return actor

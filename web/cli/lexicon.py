@@ -1,4 +1,8 @@
-"""The station's lexicon from the command line: `loa lexicon list|set|reset`."""
+"""The station's lexicon from the command line: `loa lexicon list|set|reset`.
+
+Changing how the station reads is an approver's (`--by`): it changes what approved bulletins
+sound like.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from typing import Annotated
 import typer
 
 from web.cli import common
-from web.cli.common import app
+from web.cli.common import app, by_option
 
 lexicon_app = typer.Typer(help="Từ điển chữ viết tắt: cách đọc của đài.", no_args_is_help=True)
 app.add_typer(lexicon_app, name="lexicon")
@@ -33,14 +37,16 @@ def lexicon_list() -> None:
 def lexicon_set(
     written: Annotated[str, typer.Argument(help="Chữ viết tắt, ví dụ UBND")],
     spoken: Annotated[str, typer.Argument(help='Cách đọc; để trống "" là đọc nguyên văn')],
-    by: Annotated[str, typer.Option("--by", help="Người sửa")] = "",
+    by: Annotated[str, by_option("Lãnh đạo duyệt")] = "",
 ) -> None:
     """Thêm hoặc sửa cách đọc một chữ viết tắt."""
+    from playlists.accounts.roles import Action
     from playlists.lexicon.service import set_reading
 
     with common.station() as ctx:
         with ctx.unit_of_work() as session:
-            set_reading(written, spoken, session=session, by=by, now=ctx.now())
+            common.acting_as(session, by, Action.CHANGE_LEXICON)
+            set_reading(written, spoken, session=session, now=ctx.now())
         minutes = ctx.settings.refresh_every_min
     typer.echo(f"{written.strip()}: {' '.join(spoken.split()) or '(đọc nguyên văn)'}")
     typer.echo(REFRESH_NOTE.format(minutes=minutes))
@@ -49,13 +55,16 @@ def lexicon_set(
 @lexicon_app.command("reset")
 def lexicon_reset(
     written: Annotated[str, typer.Argument(help="Chữ viết tắt")],
+    by: Annotated[str, by_option("Lãnh đạo duyệt")] = "",
 ) -> None:
     """Bỏ cách đọc của đài, trở về cách đọc mặc định."""
+    from playlists.accounts.roles import Action
     from playlists.lexicon.service import reset_reading
 
     with common.station() as ctx:
         with ctx.unit_of_work() as session:
-            reset_reading(written, session=session)
+            common.acting_as(session, by, Action.CHANGE_LEXICON)
+            reset_reading(written, session=session, now=ctx.now())
         minutes = ctx.settings.refresh_every_min
     typer.echo(f"{written.strip()}: đã trở về cách đọc mặc định")
     typer.echo(REFRESH_NOTE.format(minutes=minutes))

@@ -3,32 +3,74 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from web.cli import common
-from web.cli.common import app, fail, parse_date
+from web.cli.common import app, by_option, fail, parse_date
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from web.context import StationContext
 
 plan_app = typer.Typer(help="Lịch phát.", no_args_is_help=True)
 app.add_typer(plan_app, name="plan")
+
+
+def store_plan(ctx: StationContext, session: Session, day: date) -> None:
+    """Build and store a day's plan in `session`, asked for by the actor bound to it."""
+    from playlists.planning.store import build_and_store, rules_from
+
+    build_and_store(
+        session=session, day=day, tz=ctx.settings.zone, now=ctx.now(),
+        rules=rules_from(ctx.settings.planning), audited=True,
+    )  # fmt: skip
 
 
 @plan_app.command("build")
 def plan_build(
     day: Annotated[str, typer.Option("--date", help="Ngày YYYY-MM-DD")],
     as_json: Annotated[bool, typer.Option("--json", help="In JSON")] = False,
+    by: Annotated[str, by_option("Kỹ thuật viên vận hành")] = "",
 ) -> None:
     """Lập và in lịch phát của một ngày."""
+    from playlists.accounts.roles import Action
     from playlists.planning.views import plan_as_json, read_plan
 
     target = parse_date(day, "--date")
     with common.station() as ctx:
-        ctx.build_plan(target)
+        with ctx.unit_of_work() as session:
+            common.acting_as(session, by, Action.BUILD_PLAN)
+            store_plan(ctx, session, target)
         with ctx.unit_of_work() as session:
             view = read_plan(session=session, day=target, tz=ctx.settings.zone)
             shape = plan_as_json(view, ctx.settings.zone)
+    show_plan(shape, target, as_json=as_json)
+
+
+@plan_app.command("show")
+def plan_show(
+    day: Annotated[str, typer.Option("--date", help="Ngày YYYY-MM-DD")],
+    as_json: Annotated[bool, typer.Option("--json", help="In JSON")] = False,
+) -> None:
+    """In lịch phát đã lập của một ngày (không lập lại)."""
+    from playlists.planning.views import plan_as_json, read_plan
+
+    target = parse_date(day, "--date")
+    with common.station() as ctx, ctx.unit_of_work() as session:
+        view = read_plan(session=session, day=target, tz=ctx.settings.zone)
+        shape = plan_as_json(view, ctx.settings.zone)
+    if view.built_at is None and not as_json:
+        typer.echo(f"Chưa lập lịch phát ngày {target:%d/%m/%Y} (loa plan build).", err=True)
+    show_plan(shape, target, as_json=as_json)
+
+
+def show_plan(shape: dict[str, Any], target: date, *, as_json: bool) -> None:
+    """Print a plan's stable JSON shape, or the same for a person."""
     if as_json:
         typer.echo(json.dumps(shape, ensure_ascii=False, indent=2))
         return

@@ -1,4 +1,7 @@
-"""Zones and slots from the command line: `loa zone …` and `loa slot …`."""
+"""Zones and slots from the command line: `loa zone …` and `loa slot …`.
+
+Adding and cancelling need an operator (`--by`); listing needs nobody.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,9 @@ from typing import Annotated
 import typer
 
 from web.cli import common
-from web.cli.common import app, parse_date, parse_time, settings_or_exit
+from web.cli.common import app, by_option, parse_date, parse_time, settings_or_exit
+
+OPERATOR = "Kỹ thuật viên vận hành"
 
 zone_app = typer.Typer(help="Cụm loa.", no_args_is_help=True)
 slot_app = typer.Typer(help="Khung giờ phát sóng.", no_args_is_help=True)
@@ -20,11 +25,14 @@ app.add_typer(slot_app, name="slot")
 def zone_add(
     name: Annotated[str, typer.Argument(help="Tên cụm loa")],
     description: Annotated[str, typer.Option(help="Mô tả")] = "",
+    by: Annotated[str, by_option(OPERATOR)] = "",
 ) -> None:
     """Thêm cụm loa."""
+    from playlists.accounts.roles import Action
     from playlists.slots.service import add_zone
 
     with common.station() as ctx, ctx.unit_of_work() as session:
+        common.acting_as(session, by, Action.MANAGE_SLOTS)
         zone = add_zone(name, session=session, description=description)
         typer.echo(f"Đã thêm cụm loa {zone.name} (mã {zone.id}).")
 
@@ -53,8 +61,10 @@ def slot_add(
     head: Annotated[int, typer.Option(help="Giây nhạc hiệu + giới thiệu đài")] = 0,
     relay: Annotated[int, typer.Option(help="Giây tiếp âm đài quốc gia")] = 0,
     tail: Annotated[int, typer.Option(help="Giây lời kết + nhạc hiệu")] = 0,
+    by: Annotated[str, by_option(OPERATOR)] = "",
 ) -> None:
     """Thêm khung giờ phát sóng."""
+    from playlists.accounts.roles import Action
     from playlists.slots.service import SlotInput, add_slot, caps_from
 
     data = SlotInput(
@@ -65,6 +75,7 @@ def slot_add(
         head_s=head, relay_s=relay, tail_s=tail,
     )  # fmt: skip
     with common.station() as ctx, ctx.unit_of_work() as session:
+        common.acting_as(session, by, Action.MANAGE_SLOTS)
         saved = add_slot(data, session=session, caps=caps_from(ctx.settings.caps))
         typer.echo(
             f"Đã thêm khung giờ {saved.slot.name}: {saved.slot.start:%H:%M}, "
@@ -79,12 +90,15 @@ def slot_cancel(
     slot: Annotated[str, typer.Option("--slot", help="Tên khung giờ hoặc giờ HH:MM")],
     day: Annotated[str, typer.Option("--date", help="Ngày hủy YYYY-MM-DD")],
     reason: Annotated[str, typer.Option(help="Lý do")] = "",
+    by: Annotated[str, by_option(OPERATOR)] = "",
 ) -> None:
     """Hủy một khung giờ vào một ngày."""
+    from playlists.accounts.roles import Action
     from playlists.slots.service import cancel_slot
 
     target = parse_date(day, "--date")
     with common.station() as ctx, ctx.unit_of_work() as session:
+        common.acting_as(session, by, Action.MANAGE_SLOTS)
         cancelled = cancel_slot(slot, target, session=session, today=ctx.today(), reason=reason)
         typer.echo(f"Đã hủy khung giờ {cancelled.slot.name} ngày {target:%d/%m/%Y}.")
 

@@ -4,8 +4,32 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from web.pages import airlog, alerts, bulletins, emergencies, home, lexicon, plan, slots
+from web.pages import (
+    account,
+    airlog,
+    alerts,
+    audit,
+    bulletins,
+    emergencies,
+    home,
+    lexicon,
+    plan,
+    slots,
+    users,
+)
 
 router = APIRouter(include_in_schema=False)
-for area in (home, bulletins, plan, airlog, slots, lexicon, alerts, emergencies):
+for area in (
+    account,
+    home,
+    bulletins,
+    plan,
+    airlog,
+    slots,
+    lexicon,
+    alerts,
+    emergencies,
+    users,
+    audit,
+):
     router.include_router(area.router)

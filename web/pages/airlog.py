@@ -10,11 +10,13 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 
-from playlists.asrun.export import airlog_csv, airlog_filename
+from playlists.accounts.roles import Action
+from playlists.asrun.export import export_airlog
 from playlists.asrun.models import AirStatus
 from playlists.asrun.queries import AirLogFilter, query_airlog, summarize
 from playlists.core.errors import InputError
 from playlists.slots.service import list_zones
+from web.auth import needs
 from web.context import StationContext
 from web.deps import ContextDep, SessionDep
 from web.forms import enum_or_none, parse_day, whole_number
@@ -55,7 +57,7 @@ class AirLogQuery(BaseModel):
 QueryDep = Annotated[AirLogQuery, Query()]
 
 
-@router.get("/nhat-ky", response_class=HTMLResponse)
+@router.get("/nhat-ky", dependencies=[needs(Action.READ)], response_class=HTMLResponse)
 def airlog_page(
     request: Request, ctx: ContextDep, session: SessionDep, asked: QueryDep
 ) -> HTMLResponse:
@@ -74,15 +76,15 @@ def airlog_page(
     )  # fmt: skip
 
 
-@router.get("/nhat-ky.csv")
+@router.get("/nhat-ky.csv", dependencies=[needs(Action.EXPORT_REPORT)])
 def airlog_csv_download(ctx: ContextDep, session: SessionDep, asked: QueryDep) -> Response:
     errors: dict[str, str] = {}
     filt = asked.read(ctx, errors)
     if errors:
         return Response(" ".join(errors.values()), status_code=400)
-    rows = query_airlog(session=session, filt=filt, tz=ctx.settings.zone)
+    content, name, _rows = export_airlog(session, filt, tz=ctx.settings.zone)
     return Response(
-        airlog_csv(rows, tz=ctx.settings.zone),
+        content,
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{airlog_filename(filt)}"'},
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )

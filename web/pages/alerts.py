@@ -1,14 +1,14 @@
-"""The alerts page (Cảnh báo): problems on air, cleared by whoever dealt with them."""
+"""The alerts page (Cảnh báo): problems on air, cleared by the signed-in operator."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from playlists.accounts.roles import Action
 from playlists.alerts.service import active_alerts, clear_alert, recently_cleared
 from playlists.core.errors import DomainError
+from web.auth import needs
 from web.deps import ContextDep, SessionDep
 from web.pages.common import back, render
 
@@ -16,7 +16,7 @@ router = APIRouter(include_in_schema=False)
 PAGE = "/canh-bao"
 
 
-@router.get(PAGE, response_class=HTMLResponse)
+@router.get(PAGE, dependencies=[needs(Action.READ)], response_class=HTMLResponse)
 def alerts_page(request: Request, session: SessionDep, loi: str = "", ok: str = "") -> HTMLResponse:
     return render(
         request, session, "alerts.html", active=active_alerts(session, limit=200),
@@ -24,12 +24,10 @@ def alerts_page(request: Request, session: SessionDep, loi: str = "", ok: str = 
     )  # fmt: skip
 
 
-@router.post(PAGE + "/{alert_id}/xong")
-def alert_clear(
-    ctx: ContextDep, session: SessionDep, alert_id: int, by: Annotated[str, Form()] = ""
-) -> Response:
+@router.post(PAGE + "/{alert_id}/xong", dependencies=[needs(Action.ACKNOWLEDGE_ALERT)])
+def alert_clear(ctx: ContextDep, session: SessionDep, alert_id: int) -> Response:
     try:
-        alert = clear_alert(session, alert_id, by=by, now=ctx.now())
+        alert = clear_alert(session, alert_id, now=ctx.now())
     except DomainError as exc:
         session.rollback()
         return back(PAGE, error=exc.message)

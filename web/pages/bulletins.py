@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 
 from audio.intelligibility import default_transcriber
 from audio.speech import Rendered
+from playlists.accounts.roles import Action
+from playlists.audit.service import history
 from playlists.bulletins import rendering as bulletin_audio
 from playlists.bulletins import workflow
 from playlists.bulletins.models import BulletinStatus, Priority
@@ -20,8 +22,17 @@ from playlists.bulletins.rendering import VOICE_LABELS
 from playlists.bulletins.schemas import BulletinCreate
 from playlists.core.errors import DomainError, InputError, NotFound
 from playlists.slots.service import list_zones
+from web.auth import needs
 from web.deps import ContextDep, SessionDep
-from web.forms import enum_or_none, parse_day, parse_float, parse_int, parse_priority
+from web.formatting import decimal_vn
+from web.forms import (
+    enum_or_none,
+    parse_day,
+    parse_float,
+    parse_int,
+    parse_priority,
+    read_model,
+)
 from web.pages.common import audio_url, back, render
 from web.uploads import receive_recording
 
@@ -41,7 +52,6 @@ class BulletinForm(BaseModel):
     per_day: str = "1"
     speed: str = "1"
     voice: str = ""
-    author: str = ""
     zone_ids: list[int] = []
     action: str = "submit"
 
@@ -55,11 +65,11 @@ class BulletinForm(BaseModel):
         priority = parse_priority(self.priority, errors)
         if errors or first is None or last is None:
             return None
-        return BulletinCreate(
+        return read_model(
+            BulletinCreate, errors,
             title=self.title, text=self.text, topic=topic or 0, priority=priority,
             first_day=first, last_day=last, per_day=plays or 0, zone_ids=self.zone_ids,
-            speed=speed or 1.0, voice=self.voice or None, author=self.author,
-            submit=self.action != "draft",
+            speed=speed or 1.0, voice=self.voice or None, submit=self.action != "draft",
         )  # fmt: skip
 
 
@@ -69,8 +79,12 @@ def _form(
     values: BulletinForm,
     errors: dict[str, str],
     status_code: int = 200,
+    *,
+    editing: int | None = None,
 ) -> HTMLResponse:
     context: dict[str, Any] = {
+        "editing": editing,
+        "form_action": f"/ban-tin/{editing}/sua" if editing else "/ban-tin/moi",
         "values": values,
         "errors": errors,
         "topics": workflow.list_topics(session=session),
@@ -81,7 +95,7 @@ def _form(
     return render(request, session, "bulletin_form.html", status_code, **context)
 
 
-@router.get("/ban-tin", response_class=HTMLResponse)
+@router.get("/ban-tin", dependencies=[needs(Action.READ)], response_class=HTMLResponse)
 def bulletin_list(request: Request, session: SessionDep, trang_thai: str = "") -> HTMLResponse:
     status = enum_or_none(BulletinStatus, trang_thai)
     bulletins = workflow.list_bulletins(session=session, status=status)
@@ -91,7 +105,9 @@ def bulletin_list(request: Request, session: SessionDep, trang_thai: str = "") -
     )  # fmt: skip
 
 
-@router.get("/ban-tin/moi", response_class=HTMLResponse)
+@router.get(
+    "/ban-tin/moi", dependencies=[needs(Action.WRITE_BULLETIN)], response_class=HTMLResponse
+)
 def bulletin_new(request: Request, ctx: ContextDep, session: SessionDep) -> HTMLResponse:
     today = ctx.today()
     values = BulletinForm(
@@ -104,7 +120,12 @@ def bulletin_new(request: Request, ctx: ContextDep, session: SessionDep) -> HTML
     return _form(request, session, values, {})
 
 
-@router.post("/ban-tin/moi", response_class=HTMLResponse, response_model=None)
+@router.post(
+    "/ban-tin/moi",
+    dependencies=[needs(Action.WRITE_BULLETIN)],
+    response_class=HTMLResponse,
+    response_model=None,
+)
 def bulletin_create(
     request: Request,
     ctx: ContextDep,
@@ -136,7 +157,9 @@ def bulletin_create(
     return RedirectResponse(f"/ban-tin/{bulletin.id}?moi=1", status_code=303)
 
 
-@router.get("/ban-tin/{bulletin_id}", response_class=HTMLResponse)
+@router.get(
+    "/ban-tin/{bulletin_id}", dependencies=[needs(Action.READ)], response_class=HTMLResponse
+)
 def bulletin_detail(
     request: Request, session: SessionDep, bulletin_id: int, loi: str = "", moi: str = ""
 ) -> HTMLResponse:
@@ -147,8 +170,56 @@ def bulletin_detail(
     return render(
         request, session, "bulletin.html", bulletin=bulletin,
         audio_url=audio_url(bulletin.rendering), voices=VOICE_LABELS, error=loi,
-        created=bool(moi),
+        created=bool(moi), history=history(session, "bulletin", bulletin.id),
     )  # fmt: skip
+
+
+@router.get(
+    "/ban-tin/{bulletin_id}/sua",
+    dependencies=[needs(Action.WRITE_BULLETIN)],
+    response_class=HTMLResponse,
+)
+def bulletin_edit_page(request: Request, session: SessionDep, bulletin_id: int) -> HTMLResponse:
+    try:
+        bulletin = workflow.get_bulletin(bulletin_id, session=session)
+    except NotFound as exc:
+        return render(request, session, "error.html", 404, message=exc.message)
+    values = BulletinForm(
+        title=bulletin.title, text=bulletin.text, topic=str(bulletin.topic.code),
+        priority=bulletin.priority.value, first_day=bulletin.first_day.isoformat(),
+        last_day=bulletin.last_day.isoformat(), per_day=str(bulletin.per_day),
+        speed=decimal_vn(bulletin.speed), voice=bulletin.voice or "",
+        zone_ids=[z.id for z in bulletin.zones], action="draft",
+    )  # fmt: skip
+    return _form(request, session, values, {}, editing=bulletin.id)
+
+
+@router.post(
+    "/ban-tin/{bulletin_id}/sua",
+    dependencies=[needs(Action.WRITE_BULLETIN)],
+    response_class=HTMLResponse,
+    response_model=None,
+)
+def bulletin_edit(
+    request: Request,
+    ctx: ContextDep,
+    session: SessionDep,
+    bulletin_id: int,
+    form: Annotated[BulletinForm, Form()],
+) -> HTMLResponse | RedirectResponse:
+    errors: dict[str, str] = {}
+    data = form.read(errors)
+    if errors or data is None:
+        return _form(request, session, form, errors, 422, editing=bulletin_id)
+    try:
+        ctx.newsroom(session).edit(bulletin_id, data, session=session)
+    except InputError as exc:
+        session.rollback()
+        return _form(request, session, form, exc.errors, 422, editing=bulletin_id)
+    except DomainError as exc:
+        session.rollback()
+        return back(f"/ban-tin/{bulletin_id}", error=exc.message)
+    return back(f"/ban-tin/{bulletin_id}")
 
 
 def _decided(session: Session, bulletin_id: int, step: Any) -> Response:
@@ -161,45 +232,39 @@ def _decided(session: Session, bulletin_id: int, step: Any) -> Response:
     return back(f"/ban-tin/{bulletin_id}")
 
 
-@router.post("/ban-tin/{bulletin_id}/gui-duyet")
+@router.post("/ban-tin/{bulletin_id}/gui-duyet", dependencies=[needs(Action.WRITE_BULLETIN)])
 def bulletin_submit(ctx: ContextDep, session: SessionDep, bulletin_id: int) -> Response:
     return _decided(
         session, bulletin_id, lambda: ctx.newsroom(session).submit(bulletin_id, session=session)
     )
 
 
-@router.post("/ban-tin/{bulletin_id}/duyet")
+@router.post("/ban-tin/{bulletin_id}/duyet", dependencies=[needs(Action.APPROVE_BULLETIN)])
 def bulletin_approve(
     ctx: ContextDep,
     session: SessionDep,
     bulletin_id: int,
-    approver: Annotated[str, Form()] = "",
 ) -> Response:
     return _decided(
-        session,
-        bulletin_id,
-        lambda: ctx.newsroom(session).approve(bulletin_id, session=session, approver=approver),
+        session, bulletin_id, lambda: ctx.newsroom(session).approve(bulletin_id, session=session)
     )
 
 
-@router.post("/ban-tin/{bulletin_id}/tra-lai")
+@router.post("/ban-tin/{bulletin_id}/tra-lai", dependencies=[needs(Action.APPROVE_BULLETIN)])
 def bulletin_return(
     ctx: ContextDep,
     session: SessionDep,
     bulletin_id: int,
-    approver: Annotated[str, Form()] = "",
-    reason: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     return _decided(
         session,
         bulletin_id,
-        lambda: ctx.newsroom(session).send_back(
-            bulletin_id, session=session, approver=approver, reason=reason
-        ),
+        lambda: ctx.newsroom(session).send_back(bulletin_id, session=session, reason=reason),
     )
 
 
-@router.post("/ban-tin/{bulletin_id}/kiem-tra")
+@router.post("/ban-tin/{bulletin_id}/kiem-tra", dependencies=[needs(Action.CHECK_INTELLIGIBILITY)])
 def bulletin_check(ctx: ContextDep, session: SessionDep, bulletin_id: int) -> Response:
     def check() -> object:
         return bulletin_audio.check_audio(
@@ -210,7 +275,7 @@ def bulletin_check(ctx: ContextDep, session: SessionDep, bulletin_id: int) -> Re
     return _decided(session, bulletin_id, check)
 
 
-@router.get("/am-thanh/{sha256}")
+@router.get("/am-thanh/{sha256}", dependencies=[needs(Action.READ)])
 def audio_file(ctx: ContextDep, session: SessionDep, sha256: str) -> Response:
     rendering = bulletin_audio.find_rendering(sha256, session=session)
     if rendering is None:

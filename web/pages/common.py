@@ -11,13 +11,32 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
+from playlists.accounts.roles import Action
 from playlists.alerts.service import banner
 from playlists.bulletins.models import Rendering
 from playlists.bulletins.rendering import OFFLINE_ENGINES
 from web import formatting
 from web.context import StationContext
 
-templates = Jinja2Templates(directory=str(Path(__file__).parent.parent / "templates"))
+
+def _every_page(request: Request) -> dict[str, Any]:
+    """What every template sees: who is signed in (their roles decide the menu), the CSRF
+    token for its forms, and today's date for the footer."""
+    caller = getattr(request.state, "caller", None)
+    ctx: StationContext = request.app.state.ctx
+    return {
+        "caller": caller,
+        # The actor, not the ORM user: an error page renders after the session has closed.
+        "me": caller.actor if caller else None,
+        "may": (lambda action: caller is not None and caller.actor.may(Action(action))),
+        "csrf_token": caller.csrf if caller else "",
+        "today": ctx.today(),
+    }
+
+
+templates = Jinja2Templates(
+    directory=str(Path(__file__).parent.parent / "templates"), context_processors=[_every_page]
+)
 # Templates ship with the code and change only with it: no file check on every render.
 templates.env.auto_reload = False
 templates.env.filters["mmss"] = formatting.mmss
@@ -40,11 +59,17 @@ def render(
     """
     ctx: StationContext = request.app.state.ctx
     tz = ctx.settings.zone
-    context.setdefault("today", ctx.today())
     context["lt"] = lambda value, fmt="%H:%M:%S": formatting.local_time(value, tz, fmt)
     context["offline_engines"] = OFFLINE_ENGINES
     context["alert_banner"] = banner(session)
     return templates.TemplateResponse(request, name, context, status_code=status_code)
+
+
+def error_page(request: Request, message: str, status_code: int) -> HTMLResponse:
+    """A page saying why something was refused, outside any unit of work (no banner)."""
+    return templates.TemplateResponse(
+        request, "error.html", {"message": message, "alert_banner": None}, status_code=status_code
+    )
 
 
 def back(path: str, *, ok: str = "", error: str = "", anchor: str = "") -> RedirectResponse:

@@ -13,13 +13,17 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from audio.errors import AudioError
+from playlists.accounts import service as accounts
+from playlists.accounts.actor import Actor
+from playlists.accounts.roles import Action
 from playlists.core.errors import DomainError, InputError
 from playlists.emergencies import service as emergencies
 from playlists.emergencies.service import EmergencyDraft
 from playlists.slots.service import list_zones
+from web.auth import needs
 from web.context import StationContext
 from web.deps import ContextDep, SessionDep
-from web.forms import parse_float, parse_int, pin_refusal, whole_number
+from web.forms import parse_float, parse_int, whole_number
 from web.pages.common import back, render
 from web.uploads import spooled_upload
 
@@ -29,7 +33,7 @@ PAGE = "/khan-cap"
 
 
 class EmergencyForm(BaseModel):
-    """The emergency form as typed. The PIN and the confirmation are never shown back."""
+    """The emergency form as typed. The password and the confirmation are never shown back."""
 
     title: str = ""
     text: str = ""
@@ -37,10 +41,10 @@ class EmergencyForm(BaseModel):
     repeat: str = "1"
     every_min: str = ""
     requested_by: str = ""
-    pin: str = ""
+    password: str = ""
     confirm: str = ""
 
-    def read(self, errors: dict[str, str], recording_name: str | None) -> EmergencyDraft:
+    def read(self, errors: dict[str, str], recording_name: str | None, by: str) -> EmergencyDraft:
         """Return the request as asked, noting what is wrong with the form in `errors`."""
         times = parse_int(self.repeat, "repeat", errors, "số lần phát")
         every: float | None = 0.0
@@ -49,7 +53,7 @@ class EmergencyForm(BaseModel):
         if self.confirm != "1":
             errors["confirm"] = "Cần đánh dấu ô xác nhận phát khẩn cấp."
         return EmergencyDraft(
-            requested_by=self.requested_by,
+            requested_by=self.requested_by or by,
             text=self.text,
             # The upload's own name until it is saved: what the checks need to know is that
             # there is one.
@@ -63,7 +67,7 @@ class EmergencyForm(BaseModel):
 
     def shown_back(self) -> EmergencyForm:
         """Return the form without what must be typed again on purpose."""
-        return self.model_copy(update={"pin": "", "confirm": ""})
+        return self.model_copy(update={"password": "", "confirm": ""})
 
 
 def _page(
@@ -79,13 +83,13 @@ def _page(
     return render(
         request, session, "emergency.html", status_code, values=values, errors=errors,
         zones=zones, zone_names={z.id: z.name for z in zones},
-        recent=emergencies.recent(session, limit=20), pin_set=bool(ctx.settings.operator_pin),
+        recent=emergencies.recent(session, limit=20),
         max_repeat=emergencies.MAX_REPEAT, min_every=emergencies.MIN_EVERY_MIN,
         max_every=emergencies.MAX_EVERY_MIN, **extra,
     )  # fmt: skip
 
 
-@router.get(PAGE, response_class=HTMLResponse)
+@router.get(PAGE, dependencies=[needs(Action.READ)], response_class=HTMLResponse)
 def emergency_page(
     request: Request,
     ctx: ContextDep,
@@ -104,15 +108,21 @@ def emergency_send(
     request: Request,
     ctx: ContextDep,
     session: SessionDep,
+    actor: Annotated[Actor, needs(Action.SEND_EMERGENCY)],
     form: Annotated[EmergencyForm, Form()],
     recording: Annotated[UploadFile | None, File()] = None,
 ) -> HTMLResponse | RedirectResponse:
     upload = recording if recording is not None and recording.filename else None
-    errors: dict[str, str] = {}
-    refusal = pin_refusal(ctx.settings.operator_pin, form.pin.strip())
+    # The operator's own password first: a wrong one is remembered (it counts like a failed
+    # sign-in), so it is committed, not rolled back with the rest.
+    refusal = accounts.confirm_password(
+        session, accounts.get_user(session, actor.username), form.password,
+        address=actor.address, settings=ctx.settings.accounts, now=ctx.now(),
+    )  # fmt: skip
     if refusal:
-        errors["pin"] = refusal
-    draft = form.read(errors, upload.filename if upload else None)
+        return _page(request, ctx, session, form.shown_back(), {"password": refusal}, 403)
+    errors: dict[str, str] = {}
+    draft = form.read(errors, upload.filename if upload else None, actor.display_name)
     errors |= emergencies.check_draft(draft, max_text_chars=ctx.settings.max_text_chars)
 
     def refuse(status: int) -> HTMLResponse:
@@ -120,7 +130,7 @@ def emergency_send(
         return _page(request, ctx, session, form.shown_back(), errors, status)
 
     if errors:
-        return refuse(403 if "pin" in errors else 422)
+        return refuse(422)
     try:
         if upload is not None:
             with spooled_upload(ctx, upload.file, draft.recording_name) as path:
@@ -134,20 +144,16 @@ def emergency_send(
         log.warning("emergency audio refused: %s", exc.detail)
         errors = {"recording" if upload is not None else "text": exc.user_message}
         return refuse(422)
-    log.warning("emergency %s requested from the web by %s", emergency.id, draft.requested_by)
+    log.warning("emergency %s requested from the web by %s", emergency.id, actor.username)
     return RedirectResponse(f"{PAGE}?gui={emergency.id}", status_code=303)
 
 
-@router.post(PAGE + "/{emergency_id}/huy")
+@router.post(PAGE + "/{emergency_id}/huy", dependencies=[needs(Action.SEND_EMERGENCY)])
 def emergency_stop(
     ctx: ContextDep,
     session: SessionDep,
     emergency_id: int,
-    pin: Annotated[str, Form()] = "",
 ) -> Response:
-    refusal = pin_refusal(ctx.settings.operator_pin, pin.strip())
-    if refusal:
-        return back(PAGE, error=f"{refusal} Chưa dừng tin khẩn cấp số {emergency_id}.")
     try:
         emergencies.cancel(session, emergency_id)
     except DomainError as exc:

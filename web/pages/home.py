@@ -7,10 +7,12 @@ from datetime import timedelta
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from playlists.accounts.roles import Action
 from playlists.asrun.models import AirStatus
 from playlists.asrun.queries import AirLogFilter, latest
 from playlists.bulletins.workflow import count_pending
 from playlists.planning.views import read_plan
+from web.auth import needs
 from web.deps import ContextDep, SessionDep
 from web.pages.common import render
 
@@ -19,7 +21,7 @@ router = APIRouter(include_in_schema=False)
 RECENT_ROWS = 10
 
 
-@router.get("/", response_class=HTMLResponse)
+@router.get("/", dependencies=[needs(Action.READ)], response_class=HTMLResponse)
 def home(request: Request, ctx: ContextDep, session: SessionDep) -> HTMLResponse:
     today = ctx.today()
     plan = read_plan(session=session, day=today, tz=ctx.settings.zone)

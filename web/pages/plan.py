@@ -8,10 +8,13 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
+from playlists.accounts.roles import Action
 from playlists.core.errors import DomainError
+from playlists.planning.playlist import exported_copy as playlist_copy
 from playlists.planning.playlist import plan_m3u8
 from playlists.planning.store import build_and_store, rules_from
 from playlists.planning.views import read_plan
+from web.auth import needs
 from web.deps import ContextDep, SessionDep
 from web.forms import parse_day
 from web.pages.common import back, render
@@ -19,7 +22,7 @@ from web.pages.common import back, render
 router = APIRouter(include_in_schema=False)
 
 
-@router.get("/lich-phat", response_class=HTMLResponse)
+@router.get("/lich-phat", dependencies=[needs(Action.READ)], response_class=HTMLResponse)
 def plan_page(
     request: Request, ctx: ContextDep, session: SessionDep, ngay: str = "", loi: str = ""
 ) -> HTMLResponse:
@@ -34,7 +37,7 @@ def plan_page(
     )  # fmt: skip
 
 
-@router.get("/lich-phat/{day}/cum-{zone_id}.m3u8")
+@router.get("/lich-phat/{day}/cum-{zone_id}.m3u8", dependencies=[needs(Action.READ)])
 def plan_playlist(
     request: Request, ctx: ContextDep, session: SessionDep, day: str, zone_id: int
 ) -> Response:
@@ -57,16 +60,15 @@ def plan_playlist(
     )
 
 
-@router.get("/am-thanh/ban-sao/{name}")
+@router.get("/am-thanh/ban-sao/{name}", dependencies=[needs(Action.READ)])
 def exported_copy(ctx: ContextDep, name: str) -> Response:
-    folder = (ctx.settings.media_dir / "export").resolve()
-    path = (folder / name).resolve()
-    if path.parent != folder or not path.is_file():
+    path = playlist_copy(ctx.settings.media_dir / "export", name)
+    if path is None:  # only a copy's own name: "%00" or "../x" are no file of ours
         return Response("Không có tệp này.", status_code=404)
     return FileResponse(path, media_type="audio/mpeg")
 
 
-@router.post("/lich-phat/lap")
+@router.post("/lich-phat/lap", dependencies=[needs(Action.BUILD_PLAN)])
 def plan_build(
     request: Request, ctx: ContextDep, session: SessionDep, ngay: Annotated[str, Form()] = ""
 ) -> Response:
@@ -77,7 +79,7 @@ def plan_build(
     try:
         build_and_store(
             session=session, day=day, tz=ctx.settings.zone, now=ctx.now(),
-            rules=rules_from(ctx.settings.planning),
+            rules=rules_from(ctx.settings.planning), audited=True,
         )  # fmt: skip
     except DomainError as exc:
         session.rollback()

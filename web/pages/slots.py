@@ -9,9 +9,11 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 
+from playlists.accounts.roles import Action
 from playlists.core.errors import DomainError
 from playlists.slots import service as slots
 from playlists.slots.holidays import upcoming_holidays
+from web.auth import needs
 from web.deps import ContextDep, SessionDep
 from web.forms import parse_day, parse_int
 from web.pages.common import back, render
@@ -78,7 +80,7 @@ class CancelForm(BaseModel):
     reason: str = ""
 
 
-@router.get(PAGE, response_class=HTMLResponse)
+@router.get(PAGE, dependencies=[needs(Action.READ)], response_class=HTMLResponse)
 def slots_page(
     request: Request, ctx: ContextDep, session: SessionDep, loi: str = "", ok: str = ""
 ) -> HTMLResponse:
@@ -89,7 +91,7 @@ def slots_page(
     )  # fmt: skip
 
 
-@router.post(f"{PAGE}/cum-loa")
+@router.post(f"{PAGE}/cum-loa", dependencies=[needs(Action.MANAGE_SLOTS)])
 def zone_create(session: SessionDep, form: Annotated[ZoneForm, Form()]) -> Response:
     try:
         zone = slots.add_zone(form.name, session=session, description=form.description)
@@ -99,7 +101,7 @@ def zone_create(session: SessionDep, form: Annotated[ZoneForm, Form()]) -> Respo
     return back(PAGE, ok=f"Đã thêm cụm loa {zone.name}.")
 
 
-@router.post(f"{PAGE}/them")
+@router.post(f"{PAGE}/them", dependencies=[needs(Action.MANAGE_SLOTS)])
 def slot_create(
     ctx: ContextDep, session: SessionDep, form: Annotated[SlotForm, Form()]
 ) -> Response:
@@ -116,7 +118,7 @@ def slot_create(
     return back(PAGE, ok=" ".join(["Đã thêm khung giờ.", *warnings]))
 
 
-@router.post(f"{PAGE}/huy")
+@router.post(f"{PAGE}/huy", dependencies=[needs(Action.MANAGE_SLOTS)])
 def slot_cancel(
     ctx: ContextDep, session: SessionDep, form: Annotated[CancelForm, Form()]
 ) -> Response:
