@@ -24,11 +24,11 @@ from web.auth import (
     SIGN_IN_PAGE,
     MustChangePassword,
     NotSignedIn,
-    endpoints,
     route_action,
 )
 from web.context import StationContext
 from web.limits import limit_bodies
+from web.routes import endpoints
 
 log = logging.getLogger(__name__)
 

@@ -15,13 +15,11 @@ something is refused when its Origin is another site's.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from fastapi.routing import APIRoute
 from starlette.responses import Response
 
 from playlists.accounts import service as accounts
@@ -238,32 +236,6 @@ def _optional_caller(
 
 
 OPTIONAL_CALLER = Depends(_optional_caller)
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    """One route as the app serves it: its full path, its methods, and the route itself."""
-
-    path: str
-    methods: frozenset[str]
-    route: APIRoute
-
-
-def endpoints(routes: Iterable[Any]) -> list[Endpoint]:
-    """Every APIRoute an app serves, with its full path, however the routers were included.
-
-    FastAPI 0.16x keeps included routers as branches resolved on demand; older versions
-    copied their routes into the app. Both are walked here.
-    """
-    found = []
-    for route in routes:
-        if hasattr(route, "effective_candidates"):  # an included router's branch
-            found.extend(endpoints(route.effective_candidates()))
-            continue
-        original = getattr(route, "original_route", route)
-        if isinstance(original, APIRoute):
-            found.append(Endpoint(route.path, frozenset(original.methods or ()), original))
-    return found
 
 
 def declarations(route: Any) -> list[Action | None]:

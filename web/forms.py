@@ -6,7 +6,7 @@ Also checks the operator's PIN that guards the emergency button.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import Enum
 from typing import TypeVar
 
@@ -48,6 +48,16 @@ def parse_day(value: str, field: str, errors: dict[str, str], label: str) -> dat
         errors[field] = problem
         return None
     return found
+
+
+def day_window(
+    first: str, last: str, errors: dict[str, str], *, today: date, days: int
+) -> tuple[date, date]:
+    """Read a page's "từ"/"đến" days; each left empty (or wrong) falls back to the last
+    `days` days up to today. What is wrong is noted in `errors` under "tu" and "den"."""
+    start = parse_day(first, "tu", errors, "ngày bắt đầu") if first else None
+    end = parse_day(last, "den", errors, "ngày kết thúc") if last else None
+    return start or today - timedelta(days=days - 1), end or today
 
 
 def parse_int(value: str, field: str, errors: dict[str, str], label: str) -> int | None:

@@ -16,7 +16,6 @@ import inspect
 import json
 import logging
 import typing
-from collections.abc import Iterable, Iterator
 from html import escape
 from typing import Any
 
@@ -26,6 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from playlists.core.settings import LimitsSettings
 from web.auth import COOKIE
+from web.routes import served
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +131,7 @@ class BodyLimit:
         if _header(scope, b"authorization") is None and f"{COOKIE}=" not in cookies:
             return False
         if self._routes is None:
-            self._routes = list(_every_route(getattr(scope.get("app"), "routes", [])))
+            self._routes = list(served(getattr(scope.get("app"), "routes", [])))
         for route in self._routes:
             match, child = route.matches(scope)
             if match == Match.FULL:
@@ -140,17 +140,6 @@ class BodyLimit:
                     self._takes_files[endpoint] = reads_a_file(endpoint)
                 return self._takes_files[endpoint]
         return False
-
-
-def _every_route(routes: Iterable[Any]) -> Iterator[Any]:
-    """Yield the app's routes, those of included routers too, each matching its full path."""
-    for route in routes:
-        # FastAPI keeps an included router whole; its route contexts match with the prefix.
-        included = getattr(route, "effective_route_contexts", None)
-        if included is not None:
-            yield from included()
-        else:
-            yield route
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

@@ -378,6 +378,17 @@ def _samples(segment: Any, rate: int) -> Samples:
     return pcm.resample(pcm.to_mono(interleaved, channels), int(segment.frame_rate), rate)
 
 
+def _read_wav(path: Path, rate: int) -> Samples | None:
+    """Read a PCM WAV directly as mono at rate, without ffmpeg; None for any other file."""
+    if not path.is_file():
+        raise AudioInputError(_NOT_AUDIO_MESSAGE, f"no such file: {path}")
+    found = pcm.read_wav(path)
+    if found is None:
+        return None
+    interleaved, channels, src_rate = found
+    return pcm.resample(pcm.to_mono(interleaved, channels), src_rate, rate)
+
+
 def load(path: Path, rate: int, *, codec: str | None = None) -> Samples:
     """Return the first audio stream of a file as mono float32 at rate.
 
@@ -386,12 +397,9 @@ def load(path: Path, rate: int, *, codec: str | None = None) -> Samples:
     neither the caller (codec, as ffprobe names it) nor the container names the codec.
     Raises AudioInputError if the file is not usable audio.
     """
-    if not path.is_file():
-        raise AudioInputError(_NOT_AUDIO_MESSAGE, f"no such file: {path}")
-    found = pcm.read_wav(path)
+    found = _read_wav(path, rate)
     if found is not None:
-        interleaved, channels, src_rate = found
-        return pcm.resample(pcm.to_mono(interleaved, channels), src_rate, rate)
+        return found
     return _samples(_segment(path, codec=codec), rate)
 
 
@@ -401,12 +409,9 @@ def load_own(path: Path, rate: int) -> Samples:
     Those are put there by whoever runs the station, not uploaded: any format ffmpeg reads is
     taken (AIFF, WMA, …), where `load` accepts only the containers an upload may be.
     """
-    if not path.is_file():
-        raise AudioInputError(_NOT_AUDIO_MESSAGE, f"no such file: {path}")
-    found = pcm.read_wav(path)
+    found = _read_wav(path, rate)
     if found is not None:
-        interleaved, channels, src_rate = found
-        return pcm.resample(pcm.to_mono(interleaved, channels), src_rate, rate)
+        return found
     AudioSegment.converter = FFMPEG
     try:
         segment = AudioSegment.from_file(str(path.resolve()), parameters=_QUIET)

@@ -32,8 +32,9 @@ from playlists.core.db import session_scope
 from tests.people import PASSWORD, act_as, add_person
 from tests.web.conftest import sign_in
 from web.app import create_app
-from web.auth import COOKIE, CSRF_HEADER, declarations, endpoints
+from web.auth import COOKIE, CSRF_HEADER, declarations
 from web.context import StationContext
+from web.routes import endpoints
 from web.settings import Settings
 
 # The framework's own pages: the API's documentation, public by design.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -19,7 +18,7 @@ from playlists.slots.service import list_zones
 from web.auth import needs
 from web.context import StationContext
 from web.deps import ContextDep, SessionDep
-from web.forms import enum_or_none, parse_day, whole_number
+from web.forms import day_window, enum_or_none, whole_number
 from web.pages.common import render
 
 router = APIRouter(include_in_schema=False)
@@ -40,11 +39,7 @@ class AirLogQuery(BaseModel):
 
     def read(self, ctx: StationContext, errors: dict[str, str]) -> AirLogFilter:
         """Return the filter asked for; what is wrong is noted in `errors` and left out."""
-        today = ctx.today()
-        first = parse_day(self.tu, "tu", errors, "ngày bắt đầu") if self.tu else None
-        last = parse_day(self.den, "den", errors, "ngày kết thúc") if self.den else None
-        first = first or today - timedelta(days=DEFAULT_DAYS - 1)
-        last = last or today
+        first, last = day_window(self.tu, self.den, errors, today=ctx.today(), days=DEFAULT_DAYS)
         zone_id = whole_number(self.cum)
         status = enum_or_none(AirStatus, self.trang_thai)
         try:

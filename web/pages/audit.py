@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -18,7 +18,7 @@ from playlists.core.text import one_line
 from web.auth import needs
 from web.context import StationContext
 from web.deps import ContextDep, SessionDep
-from web.forms import parse_day, whole_number
+from web.forms import day_window, whole_number
 from web.pages.common import render
 
 router = APIRouter(include_in_schema=False)
@@ -41,11 +41,7 @@ def _entries(
     ctx: StationContext, session: SessionDep, query: AuditQuery, *, limit: int | None
 ) -> tuple[list[AuditEntry], dict[str, str], AuditQuery]:
     errors: dict[str, str] = {}
-    today = ctx.today()
-    first = parse_day(query.tu, "tu", errors, "ngày bắt đầu") if query.tu else None
-    last = parse_day(query.den, "den", errors, "ngày kết thúc") if query.den else None
-    first = first or today - timedelta(days=DEFAULT_DAYS - 1)
-    last = last or today
+    first, last = day_window(query.tu, query.den, errors, today=ctx.today(), days=DEFAULT_DAYS)
     page = max(1, whole_number(query.trang) or 1)
     shown = query.model_copy(update={"tu": first.isoformat(), "den": last.isoformat()})
     try:
