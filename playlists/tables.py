@@ -11,7 +11,9 @@ from playlists.core.db import Base
 from playlists.emergencies import models as emergencies
 from playlists.lexicon import models as lexicon
 from playlists.planning import models as planning
+from playlists.reports import models as reports
 from playlists.slots import models as slots
 
-AREAS = (accounts, slots, bulletins, planning, asrun, audit, alerts, emergencies, lexicon)
+AREAS = (accounts, slots, bulletins, planning, asrun, audit, alerts, emergencies, lexicon,
+         reports)
 METADATA = Base.metadata

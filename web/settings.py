@@ -17,6 +17,7 @@ from playlists.core.settings import (
     AccountSettings,
     CapsSettings,
     LimitsSettings,
+    ReportSettings,
     SettingsError,
     SpeechSettings,
     StationSettings,
@@ -42,7 +43,13 @@ class WebSettings(BaseSettings):
 
 
 class Settings(
-    SchedulerSettings, SpeechSettings, LimitsSettings, CapsSettings, AccountSettings, WebSettings
+    SchedulerSettings,
+    SpeechSettings,
+    LimitsSettings,
+    CapsSettings,
+    AccountSettings,
+    ReportSettings,
+    WebSettings,
 ):
     """Everything a station can configure, with the defaults a ward uses."""
 
@@ -67,6 +74,11 @@ class Settings(
     def accounts(self) -> AccountSettings:
         """Return how signing in works."""
         return section(self, AccountSettings)
+
+    @property
+    def reports(self) -> ReportSettings:
+        """Return the report's windows, its issuer and signer, and aired audio's retention."""
+        return section(self, ReportSettings)
 
     @property
     def caps(self) -> CapsSettings:

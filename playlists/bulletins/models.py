@@ -65,6 +65,10 @@ class Topic(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[int] = mapped_column(Integer, unique=True)
     name: Mapped[str] = mapped_column(String(300))
+    # The airtime the station aims at for this topic, per month (the CCHC report scales it to
+    # its window and lists the topics below it); none by default.
+    target_plays_per_month: Mapped[int | None] = mapped_column(Integer, default=None)
+    target_minutes_per_month: Mapped[float | None] = mapped_column(Float, default=None)
 
 
 class Rendering(Base):

@@ -174,6 +174,34 @@ class CapsSettings(BaseSettings):
     cap_mode: Literal["warn", "refuse"] = "warn"
 
 
+class ReportSettings(BaseSettings):
+    """The CCHC report: its windows, who issues and signs it, and how long aired audio stays.
+
+    Names are written as the ward writes them; the report's header sets them in capitals.
+    Lists (signer's title lines, recipients) are separated by "|".
+    """
+
+    model_config = SECTION
+
+    report_windows: Literal["decree", "calendar"] = "decree"
+    ward_name: str = Field(default="Phường Mẫu", min_length=1, max_length=100)
+    ward_parent: str = Field(default="Thành phố Hà Nội", min_length=1, max_length=100)
+    report_signer_title: str = Field(default="TM. ỦY BAN NHÂN DÂN|CHỦ TỊCH", max_length=200)
+    report_signer_name: str = Field(default="", max_length=100)
+    report_recipients: str = Field(
+        default="UBND Thành phố (để báo cáo)|Thường trực Đảng ủy, HĐND phường|"
+        "Chủ tịch, các Phó Chủ tịch UBND phường|Lưu: VT, VHXH",
+        max_length=2000,
+    )
+    # Audio the file output kept of what aired: compressed, and deleted after this many days
+    # once the report of its period is closed (never before).
+    aired_keep_days: int = Field(default=90, ge=1, le=3650)
+
+    @staticmethod
+    def items(value: str) -> list[str]:
+        return [part.strip() for part in value.split("|") if part.strip()]
+
+
 Section = TypeVar("Section", bound=BaseSettings)
 
 

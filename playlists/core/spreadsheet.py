@@ -10,6 +10,7 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import IO
 from zoneinfo import ZoneInfo
 
 # A cell beginning with one of these is read by Excel and LibreOffice as a formula: a bulletin
@@ -33,14 +34,28 @@ def local_stamp(value: datetime | None, tz: ZoneInfo) -> str:
     return value.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S") if value else ""
 
 
-def excel_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
-    """Return the header and the rows as CSV in UTF-8 with a BOM, every cell made safe.
+def write_excel_csv(
+    out: IO[bytes], header: Sequence[str], rows: Iterable[Sequence[object]]
+) -> None:
+    """Write the header and the rows as CSV in UTF-8 with a BOM, every cell made safe.
 
     The BOM makes Excel read UTF-8 (Vietnamese marks) instead of the machine's code page;
-    the header comes first so scripts read the file too.
+    the header comes first so scripts read the file too. Rows are written as they come, so a
+    long export never sits in memory.
     """
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows([safe_cell(value) for value in row] for row in rows)
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
+    try:
+        text.write("\ufeff")
+        writer = csv.writer(text, lineterminator="\r\n")
+        writer.writerow(header)
+        writer.writerows([safe_cell(value) for value in row] for row in rows)
+        text.flush()
+    finally:
+        text.detach()  # the caller's file stays open
+
+
+def excel_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
+    """Return the header and the rows as CSV for Excel (`write_excel_csv`), as bytes."""
+    buffer = io.BytesIO()
+    write_excel_csv(buffer, header, rows)
+    return buffer.getvalue()

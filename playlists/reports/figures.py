@@ -1,0 +1,508 @@
+"""The report's figures, counted by the database from the as-run log.
+
+A play is one item on one zone: the log has a row per output (file, sound card, Icecast), so
+rows with the same zone, source, item and scheduled start are one play. A play aired when any
+of its rows played it, in full or in part; its airtime is its longest output's measured time,
+counted once. A play that aired nowhere was missed (never started) or failed.
+
+Everything is two GROUP BYs, one inside the other (rows → plays → groups by topic, zone,
+month and source), so a city's quarter is counted where the rows are, and Python only adds up
+a few thousand groups. A report can be pinned to a position of the log (`upto_seq`): a closed
+report counts exactly the rows it counted when it was closed.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    Select,
+    and_,
+    case,
+    func,
+    literal,
+    select,
+)
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
+
+from playlists.asrun.models import AirLog, AirSource, AirStatus
+from playlists.bulletins.models import Topic
+from playlists.bulletins.workflow import list_topics
+from playlists.core.clock import local_midnight
+from playlists.planning.models import PlanItem
+from playlists.reports.periods import Window
+from playlists.slots.models import Slot, Zone
+
+OTHER_TOPIC = "Khác"
+# How a play's rows rank: the best one says what the play was.
+_RANK = {AirStatus.PLAYED: 0, AirStatus.PARTIAL: 1, AirStatus.FAILED: 2, AirStatus.MISSED: 3}
+_STATUS_OF_RANK = {rank: status for status, rank in _RANK.items()}
+AIRED_RANKS = (0, 1)
+
+
+class seconds_between(FunctionElement[float]):
+    """SQL: the seconds from one stored instant to another, on SQLite and PostgreSQL."""
+
+    type = Float()
+    inherit_cache = True
+
+
+@compiles(seconds_between, "sqlite")
+def _seconds_sqlite(element: seconds_between, compiler: SQLCompiler, **kw: Any) -> str:
+    start, end = list(element.clauses)
+    return (
+        f"((julianday({compiler.process(end, **kw)}) - "
+        f"julianday({compiler.process(start, **kw)})) * 86400.0)"
+    )
+
+
+@compiles(seconds_between, "postgresql")
+def _seconds_postgresql(element: seconds_between, compiler: SQLCompiler, **kw: Any) -> str:
+    start, end = list(element.clauses)
+    return (
+        f"EXTRACT(EPOCH FROM ({compiler.process(end, **kw)} - "
+        f"{compiler.process(start, **kw)}))::float8"
+    )
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which rows a report counts: a window of local days, up to a position of the log."""
+
+    window: Window
+    tz: ZoneInfo
+    upto_seq: int | None = None
+
+    @property
+    def start(self) -> datetime:
+        return local_midnight(self.window.first_day, self.tz)
+
+    @property
+    def end(self) -> datetime:
+        return local_midnight(self.window.last_day + timedelta(days=1), self.tz)
+
+    def month_bounds(self) -> list[datetime]:
+        """Return the instants where a later month of the window begins (local midnight)."""
+        return [local_midnight(day, self.tz) for day in self.window.month_starts()]
+
+
+def _when() -> ColumnElement[datetime]:
+    """A row's instant: when it aired, or was due when it never aired."""
+    return func.coalesce(AirLog.actual_start, AirLog.scheduled_start)
+
+
+# The columns that make rows one play.
+_PLAY_KEY = (
+    AirLog.zone_id,
+    AirLog.zone_name,
+    AirLog.source,
+    AirLog.scheduled_start,
+    AirLog.slot_id,
+    AirLog.slot_name,
+    AirLog.bulletin_id,
+    AirLog.bulletin_title,
+    AirLog.topic_name,
+)
+
+
+def plays_query(scope: Scope) -> Select[*tuple[Any, ...]]:
+    """Return the plays of the window: one row per play, with its best status and airtime."""
+    when = _when()
+    rank = case(*((AirLog.status == status, value) for status, value in _RANK.items()), else_=3)
+    aired = case(
+        (
+            and_(
+                AirLog.status.in_((AirStatus.PLAYED, AirStatus.PARTIAL)),
+                AirLog.actual_start.is_not(None),
+                AirLog.actual_end.is_not(None),
+            ),
+            seconds_between(AirLog.actual_start, AirLog.actual_end),
+        ),
+        else_=0.0,
+    )
+    failed = case((AirLog.status == AirStatus.FAILED, 1), else_=0)
+    problem = case(
+        (AirLog.status.in_((AirStatus.FAILED, AirStatus.MISSED)), AirLog.reason), else_=None
+    )
+    query = (
+        select(
+            *_PLAY_KEY,
+            func.min(when).label("at"),
+            func.max(aired).label("aired_s"),
+            func.min(rank).label("rank"),
+            func.count().label("outputs"),
+            func.sum(failed).label("failed_outputs"),
+            func.max(problem).label("reason"),
+        )
+        .where(when >= scope.start, when < scope.end)
+        .group_by(*_PLAY_KEY)
+    )
+    if scope.upto_seq is not None:
+        query = query.where(AirLog.seq <= scope.upto_seq)
+    return query
+
+
+@dataclass
+class Tally:
+    """Plays and airtime of one group."""
+
+    plays: int = 0
+    airtime_s: float = 0.0
+    bulletins: set[int] = field(default_factory=set)
+
+    @property
+    def airtime_min(self) -> float:
+        return round(self.airtime_s / 60, 1)
+
+    def add(self, plays: int, airtime_s: float, bulletin_id: int | None) -> None:
+        self.plays += plays
+        self.airtime_s += airtime_s
+        if bulletin_id is not None:
+            self.bulletins.add(bulletin_id)
+
+
+@dataclass(frozen=True)
+class TopicLine:
+    """One topic of the plan: what aired, and its target for the window (when it has one)."""
+
+    code: int
+    name: str
+    tally: Tally
+    target_plays: int | None = None
+    target_minutes: float | None = None
+
+    @property
+    def uncovered(self) -> bool:
+        return self.tally.plays == 0
+
+    @property
+    def below_target(self) -> bool:
+        short_plays = self.target_plays is not None and self.tally.plays < self.target_plays
+        short_minutes = (
+            self.target_minutes is not None and self.tally.airtime_min < self.target_minutes
+        )
+        return short_plays or short_minutes
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Plays missed or failed for one reason."""
+
+    status: AirStatus
+    reason: str
+    plays: int
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Every figure of a report, counted from the log."""
+
+    scope: Scope
+    totals: Tally
+    emergencies: int
+    partial: int
+    missed: int
+    failed: int
+    topics: list[TopicLine]
+    zones: dict[str, Tally]
+    months: dict[str, Tally]
+    sources: dict[AirSource, Tally]
+    reasons: list[Reason]
+    slots: SlotTally
+
+    @property
+    def uncovered_topics(self) -> list[str]:
+        return [line.name for line in self.topics if line.code != 0 and line.uncovered]
+
+    @property
+    def below_target(self) -> list[TopicLine]:
+        return [line for line in self.topics if line.below_target]
+
+
+def month_key(year: int, month: int) -> str:
+    return f"{year}-{month:02d}"
+
+
+def summarize(session: Session, scope: Scope) -> Summary:
+    """Count every figure of the window: one query over the log, one over the plans."""
+    plays = plays_query(scope).subquery("plays")
+    bounds = scope.month_bounds()
+    month_index = (
+        case(*((plays.c.at < b, index) for index, b in enumerate(bounds)), else_=len(bounds))
+        if bounds
+        else literal(0)
+    )
+    emergency_key = case((plays.c.source == AirSource.EMERGENCY, plays.c.scheduled_start))
+    aired = plays.c.rank.in_(AIRED_RANKS)
+    group = (
+        plays.c.topic_name,
+        plays.c.zone_name,
+        month_index,
+        plays.c.source,
+        plays.c.rank,
+        plays.c.bulletin_id,
+        emergency_key,
+        plays.c.reason,
+    )
+    rows = session.execute(
+        select(*group, func.count(), func.sum(case((aired, plays.c.aired_s), else_=0.0))).group_by(
+            *group
+        )
+    ).all()
+
+    topics = list_topics(session=session)
+    by_name = {topic.name: topic for topic in topics}
+    topic_tally: dict[int, Tally] = {topic.code: Tally() for topic in topics}
+    months = {month_key(y, m): Tally() for y, m in scope.window.months()}
+    month_names = list(months)
+    totals, zones = Tally(), defaultdict[str, Tally](Tally)
+    sources: dict[AirSource, Tally] = {source: Tally() for source in AirSource}
+    emergencies: set[Any] = set()
+    counts = {rank: 0 for rank in _STATUS_OF_RANK}
+    reasons: dict[tuple[AirStatus, str], int] = defaultdict(int)
+    for row in rows:
+        topic_name, zone, month, source, rank, bulletin_id, emergency, reason, count, airtime = row
+        counts[rank] += count
+        if rank not in AIRED_RANKS:
+            reasons[_STATUS_OF_RANK[rank], reason or ""] += count
+            continue
+        airtime = float(airtime or 0.0)
+        totals.add(count, airtime, bulletin_id)
+        topic = by_name.get(topic_name)
+        topic_tally[topic.code if topic else 0].add(count, airtime, bulletin_id)
+        zones[zone].add(count, airtime, bulletin_id)
+        months[month_names[month]].add(count, airtime, bulletin_id)
+        sources[AirSource(source)].add(count, airtime, bulletin_id)
+        if emergency is not None:
+            emergencies.add(emergency)
+    months_long = _months_long(scope.window)
+    return Summary(
+        scope=scope,
+        totals=totals,
+        emergencies=len(emergencies),
+        partial=counts[1],
+        failed=counts[2],
+        missed=counts[3],
+        topics=[_topic_line(topic, topic_tally[topic.code], months_long) for topic in topics],
+        zones=dict(sorted(zones.items())),
+        months=months,
+        sources=sources,
+        reasons=[
+            Reason(status, reason, count)
+            for (status, reason), count in sorted(
+                reasons.items(), key=lambda item: (-item[1], item[0][0], item[0][1])
+            )
+        ],
+        slots=slot_tally(session, scope),
+    )
+
+
+def _months_long(window: Window) -> float:
+    """Return the window's length in months (a quarter ≈ 3), to scale monthly targets."""
+    return window.days / (365.25 / 12)
+
+
+def _topic_line(topic: Topic, tally: Tally, months_long: float) -> TopicLine:
+    plays = topic.target_plays_per_month
+    minutes = topic.target_minutes_per_month
+    return TopicLine(
+        code=topic.code,
+        name=topic.name,
+        tally=tally,
+        target_plays=round(plays * months_long) if plays else None,
+        target_minutes=round(minutes * months_long, 1) if minutes else None,
+    )
+
+
+@dataclass(frozen=True)
+class SlotLine:
+    """One slot on one zone on one day: what the plan held and what aired."""
+
+    day: date
+    zone_name: str
+    slot_name: str
+    start: datetime
+    planned: int
+    planned_s: float
+    aired: int
+    partial: int
+    not_aired: int
+    failed_outputs: int
+    aired_s: float
+    reason: str
+
+    @property
+    def state(self) -> str:
+        """Say in a word how the slot went, as the planned-against-aired table shows it."""
+        if self.aired == 0:
+            return "Không phát"
+        if self.not_aired or self.partial:
+            return "Thiếu"
+        if self.failed_outputs:
+            return "Lỗi đầu ra"
+        return "Đủ"
+
+    @property
+    def complete(self) -> bool:
+        return self.state == "Đủ"
+
+
+@dataclass(frozen=True)
+class SlotTally:
+    """Slots the plan held in the window, and how many aired at all and in full."""
+
+    planned: int
+    aired: int
+    complete: int
+
+
+def _planned_slots(scope: Scope) -> Select[*tuple[Any, ...]]:
+    """The plan's slots in the window: a row per day, zone and slot."""
+    window = scope.window
+    return (
+        select(
+            PlanItem.day,
+            PlanItem.zone_id,
+            PlanItem.slot_id,
+            func.min(PlanItem.slot_start).label("start"),
+            func.count().label("planned"),
+            func.sum(PlanItem.duration_s).label("planned_s"),
+        )
+        .where(PlanItem.day >= window.first_day, PlanItem.day <= window.last_day)
+        .group_by(PlanItem.day, PlanItem.zone_id, PlanItem.slot_id)
+    )
+
+
+def _aired_slots(scope: Scope) -> Select[*tuple[Any, ...]]:
+    """What aired of each planned slot: its planned items matched to scheduled plays."""
+    window = scope.window
+    plays = plays_query(scope).where(AirLog.source == AirSource.SCHEDULE).subquery("plays")
+    aired = plays.c.rank.in_(AIRED_RANKS)
+    return (
+        select(
+            PlanItem.day,
+            PlanItem.zone_id,
+            PlanItem.slot_id,
+            func.sum(case((aired, 1), else_=0)).label("aired"),
+            func.sum(case((plays.c.rank == 1, 1), else_=0)).label("partial"),
+            func.sum(plays.c.failed_outputs).label("failed_outputs"),
+            func.sum(case((aired, plays.c.aired_s), else_=0.0)).label("aired_s"),
+            func.max(plays.c.reason).label("reason"),
+        )
+        .join(
+            plays,
+            and_(
+                plays.c.zone_id == PlanItem.zone_id,
+                plays.c.slot_id == PlanItem.slot_id,
+                plays.c.bulletin_id == PlanItem.bulletin_id,
+                plays.c.scheduled_start == PlanItem.planned_start,
+            ),
+        )
+        .where(PlanItem.day >= window.first_day, PlanItem.day <= window.last_day)
+        .group_by(PlanItem.day, PlanItem.zone_id, PlanItem.slot_id)
+    )
+
+
+def slot_lines(session: Session, scope: Scope) -> list[SlotLine]:
+    """Return every planned slot of the window with what aired of it, in time order."""
+    zones = dict(session.execute(select(Zone.id, Zone.name)).all())
+    slots = dict(session.execute(select(Slot.id, Slot.name)).all())
+    aired = {
+        (row.day, row.zone_id, row.slot_id): row for row in session.execute(_aired_slots(scope))
+    }
+    lines = []
+    for row in session.execute(_planned_slots(scope)):
+        got = aired.get((row.day, row.zone_id, row.slot_id))
+        lines.append(
+            SlotLine(
+                day=row.day,
+                zone_name=zones.get(row.zone_id, ""),
+                slot_name=slots.get(row.slot_id, ""),
+                start=row.start,
+                planned=row.planned,
+                planned_s=float(row.planned_s or 0.0),
+                aired=got.aired if got else 0,
+                partial=got.partial if got else 0,
+                # Planned items with no row in the log never aired either.
+                not_aired=max(0, row.planned - (got.aired if got else 0)),
+                failed_outputs=got.failed_outputs if got else 0,
+                aired_s=float(got.aired_s or 0.0) if got else 0.0,
+                reason=(got.reason or "") if got else "Không có dòng nào trong nhật ký",
+            )
+        )
+    lines.sort(key=lambda line: (line.start, line.zone_name, line.slot_name))
+    return lines
+
+
+def slot_tally(session: Session, scope: Scope) -> SlotTally:
+    lines = slot_lines(session, scope)
+    return SlotTally(
+        planned=len(lines),
+        aired=sum(1 for line in lines if line.aired),
+        complete=sum(1 for line in lines if line.complete),
+    )
+
+
+@dataclass(frozen=True)
+class Play:
+    """One play, for the detail sheet and the CSV."""
+
+    at: datetime
+    zone_name: str
+    slot_name: str
+    source: AirSource
+    bulletin_id: int | None
+    title: str
+    topic_name: str
+    status: AirStatus
+    aired_s: float
+    outputs: int
+    failed_outputs: int
+    reason: str
+
+
+def plays(session: Session, scope: Scope, *, batch: int = 5000) -> Iterator[Play]:
+    """Yield the window's plays in time order, fetched in batches (a city's quarter never
+    sits in memory at once)."""
+    query = plays_query(scope).subquery("plays")
+    ordered = select(query).order_by(
+        query.c.at, query.c.zone_name, query.c.source, query.c.bulletin_title,
+        query.c.bulletin_id, query.c.slot_name, query.c.scheduled_start,
+    )  # fmt: skip
+    result = session.execute(ordered, execution_options={"yield_per": batch})
+    for row in result:
+        yield Play(
+            at=row.at,
+            zone_name=row.zone_name,
+            slot_name=row.slot_name,
+            source=AirSource(row.source),
+            bulletin_id=row.bulletin_id,
+            title=row.bulletin_title,
+            topic_name=row.topic_name,
+            status=_STATUS_OF_RANK[row.rank],
+            aired_s=float(row.aired_s or 0.0),
+            outputs=row.outputs,
+            failed_outputs=row.failed_outputs or 0,
+            reason=row.reason or "",
+        )
+
+
+def ledger_position(session: Session, upto_seq: int | None = None) -> tuple[int, str]:
+    """Return the log's last row (seq, hash) a report covers: the newest, or `upto_seq`'s."""
+    from playlists.core.chain import GENESIS_HASH
+
+    query = select(AirLog.seq, AirLog.row_hash).order_by(AirLog.seq.desc()).limit(1)
+    if upto_seq is not None:
+        query = query.where(AirLog.seq <= upto_seq)
+    row = session.execute(query).first()
+    return (row[0], row[1]) if row else (0, GENESIS_HASH)
