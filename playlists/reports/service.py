@@ -8,6 +8,7 @@ brought back years later can be checked against the register and the log.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import tempfile
@@ -100,7 +101,7 @@ class Report:
     last_hash: str
     issuer: Issuer
     generator: str
-    closure: ReportClosure | None = None
+    closed: bool = False  # made when closing a period, or again from the register
 
     @property
     def window(self) -> Window:
@@ -287,7 +288,9 @@ def close_period(
             f"Kỳ {window.period.name} ({window.first_day:%d/%m/%Y}–{window.last_day:%d/%m/%Y}) "
             "đã được chốt; xem sổ báo cáo đã chốt."
         )
-    report = build(session, window, tz=tz, made_at=now, issuer=issuer)
+    report = dataclasses.replace(
+        build(session, window, tz=tz, made_at=now, issuer=issuer), closed=True
+    )
     paths = {fmt: folder / file_name(report, fmt) for fmt in FORMATS}
     files = {}
     for fmt, path in paths.items():
@@ -343,7 +346,7 @@ def closed_report(session: Session, closure: ReportClosure) -> Report:
         issuer=Issuer.from_json(closure.params["issuer"]),
         upto_seq=closure.last_seq,
     )
-    return Report(**{**report.__dict__, "generator": closure.generator, "closure": closure})
+    return dataclasses.replace(report, generator=closure.generator, closed=True)
 
 
 def closure_window(closure: ReportClosure) -> Window:
@@ -364,6 +367,7 @@ class FileCheck:
     fmt: str | None
     log_ok: bool
     log_message: str
+    first_bad_seq: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -379,5 +383,5 @@ def verify_file(session: Session, path: Path) -> FileCheck:
             if data.get("sha256") == digest:
                 anchor = (closure.last_seq, closure.last_hash) if closure.last_seq else None
                 result = ledger.verify(session, anchor=anchor)
-                return FileCheck(closure, fmt, result.ok, result.message)
+                return FileCheck(closure, fmt, result.ok, result.message, result.first_bad_seq)
     return FileCheck(None, None, False, "")

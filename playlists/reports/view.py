@@ -32,7 +32,7 @@ def report_json(report: Report) -> dict[str, Any]:
         },
         "made_at": report.made_at.isoformat(),
         "generator": report.generator,
-        "closed": report.closure is not None,
+        "closed": report.closed,
         "totals": {
             "bulletins": len(totals.bulletins),
             "plays": totals.plays,

@@ -122,7 +122,7 @@ def _summary(
         ("Nhật ký phát sóng đến dòng số", report.last_seq),
         ("Mã băm dòng cuối", report.last_hash),
         ("Phần mềm", report.generator),
-        ("Tình trạng", "Đã chốt số liệu" if report.closure else "Chưa chốt số liệu"),
+        ("Tình trạng", "Đã chốt số liệu" if report.closed else "Chưa chốt số liệu"),
     ]
     figures_lines: list[tuple[str, Any]] = [
         ("Số tin, bài đã phát", len(totals.bulletins)),
