@@ -57,6 +57,7 @@ class Action(enum.StrEnum):
     # Reporter.
     EXPORT_REPORT = "export_report"
     CLOSE_PERIOD = "close_period"
+    SET_REPORT_TARGETS = "set_report_targets"
     # Admin.
     MANAGE_USERS = "manage_users"
     READ_AUDIT = "read_audit"
@@ -81,6 +82,7 @@ _ACTION_LABELS = {
     Action.ACKNOWLEDGE_ALERT: "xử lý cảnh báo",
     Action.EXPORT_REPORT: "xuất nhật ký và báo cáo",
     Action.CLOSE_PERIOD: "chốt kỳ báo cáo",
+    Action.SET_REPORT_TARGETS: "đặt chỉ tiêu tuyên truyền theo nội dung",
     Action.MANAGE_USERS: "quản lý người dùng, vai trò và mã API",
     Action.READ_AUDIT: "xem nhật ký thao tác",
 }
@@ -103,6 +105,7 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     Action.ACKNOWLEDGE_ALERT: frozenset({Role.OPERATOR}),
     Action.EXPORT_REPORT: frozenset({Role.REPORTER}),
     Action.CLOSE_PERIOD: frozenset({Role.REPORTER}),
+    Action.SET_REPORT_TARGETS: frozenset({Role.REPORTER}),
     Action.MANAGE_USERS: frozenset({Role.ADMIN}),
     Action.READ_AUDIT: frozenset({Role.ADMIN}),
 }

@@ -72,6 +72,11 @@ class StationSettings(BaseSettings):
         return self.data_dir / "media"
 
     @property
+    def reports_dir(self) -> Path:
+        """Return the folder where the files of closed reports are kept."""
+        return self.data_dir / "reports"
+
+    @property
     def uploads_dir(self) -> Path:
         """Return the folder where uploaded recordings are kept as received."""
         return self.data_dir / "uploads"

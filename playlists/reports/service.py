@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from playlists.accounts.actor import acting
 from playlists.asrun import ledger
 from playlists.audit.service import record
+from playlists.bulletins.models import Topic
 from playlists.core.errors import NotFound, StateError
 from playlists.core.settings import ReportSettings
 from playlists.reports import figures
@@ -211,22 +212,21 @@ def file_name(report: Report, fmt: str) -> str:
     return f"{report.stem()}.{fmt}"
 
 
-def record_export(session: Session, report: Report, fmt: str) -> None:
+def record_export(session: Session, window: Window, fmt: str, last_seq: int) -> None:
     """Note in the audit trail who took which report out of the station."""
-    window = report.window
     record(
         session,
         "report_exported",
         subject_kind="report",
-        subject_id=report.period.code,
-        summary=f"Xuất báo cáo CCHC {report.period.name} ({fmt.upper()})",
+        subject_id=window.period.code,
+        summary=f"Xuất báo cáo CCHC {window.period.name} ({fmt.upper()})",
         after={
-            "period": report.period.code,
+            "period": window.period.code,
             "first_day": window.first_day.isoformat(),
             "last_day": window.last_day.isoformat(),
             "rule": window.rule.value,
             "format": fmt,
-            "last_seq": report.last_seq,
+            "last_seq": last_seq,
         },
     )
 
@@ -385,3 +385,37 @@ def verify_file(session: Session, path: Path) -> FileCheck:
                 result = ledger.verify(session, anchor=anchor)
                 return FileCheck(closure, fmt, result.ok, result.message, result.first_bad_seq)
     return FileCheck(None, None, False, "")
+
+
+# Targets ------------------------------------------------------------------------------------
+
+
+def set_target(
+    session: Session, code: int, *, plays: int | None, minutes: float | None
+) -> Topic:
+    """Set a topic's monthly airtime target (None clears it); the change is audited."""
+    from playlists.core.errors import InputError
+
+    topic = session.scalars(select(Topic).where(Topic.code == code)).first()
+    if topic is None:
+        raise NotFound(f"Không có nội dung số {code} trong kế hoạch (0 đến 9).")
+    problems = {}
+    if plays is not None and not 0 <= plays <= 10000:
+        problems["plays"] = "Chỉ tiêu lượt phát mỗi tháng phải từ 0 đến 10000."
+    if minutes is not None and not 0 <= minutes <= 100000:
+        problems["minutes"] = "Chỉ tiêu thời lượng mỗi tháng phải từ 0 đến 100000 phút."
+    if problems:
+        raise InputError(problems)
+    before = {"plays": topic.target_plays_per_month, "minutes": topic.target_minutes_per_month}
+    topic.target_plays_per_month = plays or None
+    topic.target_minutes_per_month = minutes or None
+    record(
+        session,
+        "report_target_set",
+        subject_kind="topic",
+        subject_id=code,
+        summary=f"Đặt chỉ tiêu tuyên truyền mỗi tháng cho nội dung {code}",
+        before=before,
+        after={"plays": topic.target_plays_per_month, "minutes": topic.target_minutes_per_month},
+    )
+    return topic

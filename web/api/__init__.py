@@ -12,7 +12,17 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from web.api import account, airlog, alerts, bulletins, emergencies, lexicon, plan, slots
+from web.api import (
+    account,
+    airlog,
+    alerts,
+    bulletins,
+    emergencies,
+    lexicon,
+    plan,
+    reports,
+    slots,
+)
 
 
 class Problem(BaseModel):
@@ -43,5 +53,5 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 router = APIRouter(prefix="/api", tags=["api"], responses=ERRORS)
-for area in (account, slots, bulletins, plan, airlog, lexicon, alerts, emergencies):
+for area in (account, slots, bulletins, plan, airlog, reports, lexicon, alerts, emergencies):
     router.include_router(area.router)

@@ -17,6 +17,7 @@ from web.cli import (
     emergencies,
     lexicon,
     plan,
+    reports,
     slots,
     speech,
     station,
@@ -24,7 +25,20 @@ from web.cli import (
 )
 from web.cli.common import app
 
-AREAS = (station, speech, bulletins, plan, slots, airlog, audit, emergencies, lexicon, users, db)
+AREAS = (
+    station,
+    speech,
+    bulletins,
+    plan,
+    slots,
+    airlog,
+    reports,
+    audit,
+    emergencies,
+    lexicon,
+    users,
+    db,
+)
 
 
 def main() -> None:

@@ -14,6 +14,7 @@ from web.pages import (
     home,
     lexicon,
     plan,
+    reports,
     slots,
     users,
 )
@@ -25,6 +26,7 @@ for area in (
     bulletins,
     plan,
     airlog,
+    reports,
     slots,
     lexicon,
     alerts,

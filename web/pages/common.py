@@ -44,6 +44,8 @@ templates.env.filters["vn_date"] = formatting.vn_date
 templates.env.filters["weekday"] = formatting.weekday_name
 templates.env.filters["days_label"] = formatting.days_label
 templates.env.filters["decimal"] = formatting.decimal_vn
+# Jinja's own `capitalize` lowers the rest ("quý I" would become "Quý i").
+templates.env.filters["sentence"] = lambda text: str(text)[:1].upper() + str(text)[1:]
 
 
 def render(
