@@ -29,6 +29,8 @@ from playlists.audit.models import AuditEntry
 from playlists.bulletins.models import Bulletin
 from playlists.bulletins.schemas import BulletinCreate
 from playlists.core.db import session_scope
+from playlists.reports import service as report_service
+from playlists.reports.periods import Kind, Period, WindowRule
 from tests.people import PASSWORD, act_as, add_person
 from tests.web.conftest import sign_in
 from web.app import create_app
@@ -80,11 +82,19 @@ def seeded(ctx: StationContext, people: dict[str, int]) -> dict[str, str]:
         alert = raise_alert(session, kind=AlertKind.OUTPUT, message="Thử", detail="test",
                             zone_name=zone.name, now=ctx.now())  # fmt: skip
         assert bulletin.rendering is not None
+        act_as(session, Role.REPORTER)
+        past = today - timedelta(days=10)
+        closure, _files = report_service.close_period(
+            session, Period(Kind.CUSTOM, first_day=past, last_day=past).window(WindowRule.DECREE),
+            tz=ctx.settings.zone, now=ctx.now(), issuer=report_service.Issuer.from_settings(
+                ctx.settings.reports), folder=ctx.settings.reports_dir,
+        )  # fmt: skip
         return {
             "bulletin_id": str(bulletin.id), "zone_id": str(zone.id), "alert_id": str(alert.id),
             "sha256": bulletin.rendering.sha256, "day": today.isoformat(),
             "emergency_id": "1", "token_id": "1", "username": "khach", "written": "UBND",
-            "name": "khong-co.wav",
+            "name": "khong-co.wav", "closure_id": str(closure.id), "fmt": "csv", "format": "csv",
+            "code": "8",
         }  # fmt: skip
 
 
