@@ -14,6 +14,5 @@ from playlists.planning import models as planning
 from playlists.reports import models as reports
 from playlists.slots import models as slots
 
-AREAS = (accounts, slots, bulletins, planning, asrun, audit, alerts, emergencies, lexicon,
-         reports)
+AREAS = (accounts, slots, bulletins, planning, asrun, audit, alerts, emergencies, lexicon, reports)
 METADATA = Base.metadata

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from playlists.core.text import vn_decimal
+
 WEEKDAYS = ["Thứ hai", "Thứ ba", "Thứ tư", "Thứ năm", "Thứ sáu", "Thứ bảy", "Chủ nhật"]
 
 
@@ -41,5 +43,5 @@ def days_label(days: str) -> str:
 
 
 def decimal_vn(value: float, places: int = 1) -> str:
-    """Format a number with a decimal comma."""
-    return f"{value:.{places}f}".replace(".", ",")
+    """Format a number with a decimal comma (and dots between thousands)."""
+    return vn_decimal(value, places)

@@ -71,3 +71,10 @@ def _refuse_surrogates(value: str) -> str:
 # What the schemas take: a lone surrogate is refused (it is not text), controls are stripped.
 OneLine = Annotated[str, AfterValidator(_refuse_surrogates), AfterValidator(one_line)]
 MultiLine = Annotated[str, AfterValidator(_refuse_surrogates), AfterValidator(clean_text)]
+
+
+def vn_decimal(value: float, places: int = 1) -> str:
+    """Write a number as Vietnamese staff read it: a decimal comma, dots between thousands
+    (1.234,5). Every page, chart and document writes numbers through here."""
+    text = f"{value:,.{places}f}"
+    return text.replace(",", " ").replace(".", ",").replace(" ", ".")

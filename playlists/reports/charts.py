@@ -11,6 +11,8 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from playlists.core.text import vn_decimal
+
 # The page's SVG geometry, in SVG units (the chart scales to the page's width).
 LABEL_WIDTH = 260
 BAR_AREA = 360
@@ -57,12 +59,6 @@ class BarChart:
         return f"{self.title}. {parts}." if parts else f"{self.title}: chưa có số liệu."
 
 
-def decimal(value: float, places: int = 1) -> str:
-    """Write a number the Vietnamese way: a comma before the decimals, dots between thousands."""
-    text = f"{value:,.{places}f}"
-    return text.replace(",", " ").replace(".", ",").replace(" ", ".")
-
-
 def bar_chart(title: str, unit: str, items: Sequence[tuple[str, float]]) -> BarChart:
     """Lay out `items` (label, value) as bars scaled to the largest value."""
     top = max((value for _label, value in items), default=0.0)
@@ -70,7 +66,7 @@ def bar_chart(title: str, unit: str, items: Sequence[tuple[str, float]]) -> BarC
         Bar(
             label=label,
             value=value,
-            shown=decimal(value),
+            shown=vn_decimal(value),
             y=TOP + index * ROW_HEIGHT,
             width=(value / top * BAR_AREA) if top > 0 else 0.0,
         )

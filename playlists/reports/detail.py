@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from datetime import datetime
 from typing import IO, TYPE_CHECKING
@@ -55,12 +56,24 @@ def detail_rows(report: Report, session: Session) -> Iterator[tuple[datetime, li
 
 
 def write_csv(report: Report, session: Session, out: IO[bytes]) -> None:
-    """Write the plays as the CSV Excel opens (UTF-8 with a BOM, no cell run as a formula)."""
-    write_excel_csv(
-        out,
-        HEADER,
-        (
-            [number, local.strftime("%Y-%m-%d"), local.strftime("%H:%M:%S"), *cells]
-            for number, (local, cells) in enumerate(detail_rows(report, session), start=1)
-        ),
+    """Write the plays as the CSV Excel opens (UTF-8 with a BOM, no cell run as a formula).
+
+    The header comes first, for scripts; the last line says what the file covers (its window,
+    rule, moment and log position), as every file of the report does, with no number in STT.
+    """
+    plays = (
+        [number, local.strftime("%Y-%m-%d"), local.strftime("%H:%M:%S"), *cells]
+        for number, (local, cells) in enumerate(detail_rows(report, session), start=1)
+    )
+    write_excel_csv(out, HEADER, itertools.chain(plays, [[provenance(report)]]))
+
+
+def provenance(report: Report) -> str:
+    """Say in one line what a file of the report covers and where its figures come from."""
+    window, made = report.window, report.made_at.astimezone(report.tz)
+    return (
+        f"Báo cáo CCHC {report.period.name}: từ ngày {window.first_day:%d/%m/%Y} đến ngày "
+        f"{window.last_day:%d/%m/%Y} ({window.rule.info.label.lower()}); lập lúc "
+        f"{made:%H:%M ngày %d/%m/%Y}; nhật ký phát sóng đến dòng số {report.last_seq}; "
+        f"{report.generator}"
     )

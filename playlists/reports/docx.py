@@ -16,7 +16,8 @@ from typing import IO, TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
-from playlists.reports.charts import decimal, png
+from playlists.core.text import vn_decimal
+from playlists.reports.charts import png
 from playlists.reports.view import charts, topic_label
 
 if TYPE_CHECKING:
@@ -141,13 +142,15 @@ def _run(paragraph: Paragraph, text: str, *, size: float = BODY_PT, bold: bool =
 
 
 def _rule(paragraph: Paragraph, *, indent_cm: float) -> None:
-    """Draw a short rule under a paragraph: a bottom border, `indent_cm` in from each side."""
+    """Make `paragraph` (an empty one, under a line of text) a short rule: a thin paragraph
+    whose bottom border runs `indent_cm` in from each side of its column."""
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
-    from docx.shared import Cm
+    from docx.shared import Cm, Pt
 
-    paragraph.paragraph_format.left_indent = Cm(indent_cm)
-    paragraph.paragraph_format.right_indent = Cm(indent_cm)
+    layout = paragraph.paragraph_format
+    layout.left_indent = layout.right_indent = Cm(indent_cm)
+    layout.line_spacing = Pt(2)
     borders = OxmlElement("w:pBdr")
     bottom = OxmlElement("w:bottom")
     for name, value in (("w:val", "single"), ("w:sz", "6"), ("w:space", "1"),
@@ -165,6 +168,23 @@ def _line(cell: _Cell, text: str, *, size: float, bold: bool = False, italic: bo
     _plain(paragraph, WD_ALIGN_PARAGRAPH.CENTER)
     _run(paragraph, text, size=size, bold=bold, italic=italic)
     return paragraph
+
+
+def _rule_in(cell: _Cell, *, indent_cm: float) -> None:
+    """Add a short rule under the last line of a cell."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    _rule(_plain(cell.add_paragraph(), WD_ALIGN_PARAGRAPH.CENTER), indent_cm=indent_cm)
+
+
+def _widths(table: Any, widths: tuple[Any, ...]) -> None:
+    """Fix a table's column widths: the grid (LibreOffice reads it) and every cell (Word)."""
+    table.autofit = False
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = width
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths, strict=True):
+            cell.width = width
 
 
 def _borderless(table: Any) -> None:
@@ -186,17 +206,17 @@ def _header_table(document: Document, report: Report) -> None:
     issuer = report.issuer
     table = document.add_table(rows=1, cols=2)
     _borderless(table)
-    table.autofit = False
+    # The two columns of the decree's header: the bodies (7 cm), the national name (9.5 cm).
+    _widths(table, (Cm(7.0), Cm(9.5)))
     left, right = table.rows[0].cells
-    left.width, right.width = Cm(6.5), Cm(10.0)
-    _line(left, f"ỦY BAN NHÂN DÂN {issuer.ward_parent.upper()}", size=13, first=True)
-    body = _line(left, f"ỦY BAN NHÂN DÂN {issuer.ward_name.upper()}", size=13, bold=True)
-    _rule(body, indent_cm=2.0)
+    _line(left, f"ỦY BAN NHÂN DÂN {issuer.ward_parent.upper()}", size=12, first=True)
+    _line(left, f"ỦY BAN NHÂN DÂN {issuer.ward_name.upper()}", size=12, bold=True)
+    _rule_in(left, indent_cm=2.3)  # about 1/3 of the issuing body's line
     _line(left, "", size=6)
     _line(left, "Số:        /BC-UBND", size=13)
-    _line(right, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", size=13, bold=True, first=True)
-    motto = _line(right, "Độc lập - Tự do - Hạnh phúc", size=14, bold=True)
-    _rule(motto, indent_cm=2.2)
+    _line(right, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", size=12, bold=True, first=True)
+    _line(right, "Độc lập - Tự do - Hạnh phúc", size=13, bold=True)
+    _rule_in(right, indent_cm=1.9)  # as wide as the motto
     _line(right, "", size=6)
     made = report.made_at.astimezone(report.tz)
     _line(right, f"{issuer.ward_name}, ngày {made:%d} tháng {made:%m} năm {made:%Y}",
@@ -213,8 +233,9 @@ def _title(document: Document, report: Report) -> None:
     summary_line = _plain(document.add_paragraph(), WD_ALIGN_PARAGRAPH.CENTER)
     _run(summary_line, "Kết quả tuyên truyền cải cách hành chính trên hệ thống truyền thanh "
          f"cơ sở {report.period.name}", bold=True)  # fmt: skip
-    _rule(summary_line, indent_cm=5.5)
-    summary_line.paragraph_format.space_after = Pt(12)
+    rule = _plain(document.add_paragraph(), WD_ALIGN_PARAGRAPH.CENTER)
+    _rule(rule, indent_cm=6.5)
+    rule.paragraph_format.space_after = Pt(12)
 
 
 def _para(document: Document, text: str, *, bold: bool = False, italic: bool = False) -> None:
@@ -235,7 +256,7 @@ def _item(document: Document, title: str, text: str = "") -> None:
 
 
 def _minutes(value: float) -> str:
-    return decimal(value)
+    return vn_decimal(value)
 
 
 def _body(document: Document, report: Report) -> None:
@@ -341,11 +362,9 @@ def _topic_table(document: Document, report: Report) -> None:
     widths = (Cm(1.2), Cm(8.3), Cm(2.0), Cm(2.0), Cm(2.5))
     table = document.add_table(rows=1, cols=len(head))
     table.style = "Table Grid"
-    table.autofit = False
 
     def fill(cells: Any, values: tuple[str, ...], *, bold: bool) -> None:
         for col, (cell, value) in enumerate(zip(cells, values, strict=True)):
-            cell.width = widths[col]
             align = WD_ALIGN_PARAGRAPH.LEFT if col == 1 else WD_ALIGN_PARAGRAPH.CENTER
             _run(_plain(cell.paragraphs[0], align), value, size=12, bold=bold)
 
@@ -358,6 +377,7 @@ def _topic_table(document: Document, report: Report) -> None:
         ), bold=False)  # fmt: skip
     fill(table.add_row().cells, ("", "Tổng cộng", str(len(totals.bulletins)), str(totals.plays),
                                  _minutes(totals.airtime_min)), bold=True)  # fmt: skip
+    _widths(table, widths)
     document.add_paragraph()
 
 
@@ -365,11 +385,14 @@ def _chart(document: Document, report: Report) -> None:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Cm
 
+    from docx.shared import Pt
+
     by_topic = charts(report)[1]
     picture = _plain(document.add_paragraph(), WD_ALIGN_PARAGRAPH.CENTER)
     picture.add_run().add_picture(io.BytesIO(png(by_topic)), width=Cm(16))
     caption = _plain(document.add_paragraph(), WD_ALIGN_PARAGRAPH.CENTER)
     _run(caption, f"Biểu đồ: {by_topic.title.lower()} (phút)", size=12, italic=True)
+    caption.paragraph_format.space_after = Pt(12)
 
 
 def _signature(document: Document, report: Report) -> None:
@@ -379,9 +402,8 @@ def _signature(document: Document, report: Report) -> None:
     issuer = report.issuer
     table = document.add_table(rows=1, cols=2)
     _borderless(table)
-    table.autofit = False
+    _widths(table, (Cm(8.0), Cm(8.5)))
     left, right = table.rows[0].cells
-    left.width, right.width = Cm(8.0), Cm(8.0)
     label = _plain(left.paragraphs[0], WD_ALIGN_PARAGRAPH.LEFT)
     _run(label, "Nơi nhận:", size=12, bold=True, italic=True)
     recipients = list(issuer.recipients)

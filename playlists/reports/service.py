@@ -28,7 +28,7 @@ from playlists.accounts.actor import acting
 from playlists.asrun import ledger
 from playlists.audit.service import record
 from playlists.bulletins.models import Topic
-from playlists.core.errors import NotFound, StateError
+from playlists.core.errors import InputError, NotFound, StateError
 from playlists.core.settings import ReportSettings
 from playlists.reports import figures
 from playlists.reports.models import ReportClosure
@@ -143,21 +143,6 @@ def build(
         issuer=issuer,
         generator=generator(),
     )
-
-
-def window_of(
-    period: str | None,
-    first: Any = None,
-    last: Any = None,
-    *,
-    rule: WindowRule,
-) -> Window:
-    """Return the window of a period code, or of two days (a custom period)."""
-    from playlists.reports.periods import custom_period
-
-    if period:
-        return parse_period(period).window(rule)
-    return custom_period(first, last).window(rule)
 
 
 Writer = Callable[[Report, Session, IO[bytes]], None]
@@ -291,11 +276,6 @@ def close_period(
     report = dataclasses.replace(
         build(session, window, tz=tz, made_at=now, issuer=issuer), closed=True
     )
-    paths = {fmt: folder / file_name(report, fmt) for fmt in FORMATS}
-    files = {}
-    for fmt, path in paths.items():
-        digest = write_file(report, session, fmt, path)
-        files[fmt] = {"name": path.name, "sha256": digest, "bytes": path.stat().st_size}
     actor = acting(session)
     closure = ReportClosure(
         period=window.period.code,
@@ -308,14 +288,22 @@ def close_period(
         made_at=now,
         closed_by=actor.display_name or actor.username,
         closed_by_id=actor.user_id,
-        files=files,
+        files={},
         params={"issuer": issuer.to_json(), "tz": tz.key},
     )
     session.add(closure)
     try:
+        # The window is claimed before any file is written: of two reporters closing it at
+        # once, the second is refused here and never overwrites the first one's files.
         session.flush()
-    except IntegrityError as exc:  # another reporter closed it a moment ago
+    except IntegrityError as exc:
         raise StateError(f"Kỳ {window.period.name} vừa được chốt.") from exc
+    paths = {fmt: folder / file_name(report, fmt) for fmt in FORMATS}
+    files = {}
+    for fmt, path in paths.items():
+        digest = write_file(report, session, fmt, path)
+        files[fmt] = {"name": path.name, "sha256": digest, "bytes": path.stat().st_size}
+    closure.files = files
     record(
         session,
         "period_closed",
@@ -354,7 +342,7 @@ def closure_window(closure: ReportClosure) -> Window:
     rule = WindowRule(closure.rule)
     try:
         period = parse_period(closure.period)
-    except Exception:  # a custom window: the days are the period
+    except InputError:  # a custom window ("2026-01-05/2026-02-10"): the days are the period
         period = Period(Kind.CUSTOM, first_day=closure.first_day, last_day=closure.last_day)
     return Window(period, rule, closure.first_day, closure.last_day)
 
@@ -390,9 +378,7 @@ def verify_file(session: Session, path: Path) -> FileCheck:
 # Targets ------------------------------------------------------------------------------------
 
 
-def set_target(
-    session: Session, code: int, *, plays: int | None, minutes: float | None
-) -> Topic:
+def set_target(session: Session, code: int, *, plays: int | None, minutes: float | None) -> Topic:
     """Set a topic's monthly airtime target (None clears it); the change is audited."""
     from playlists.core.errors import InputError
 

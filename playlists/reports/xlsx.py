@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from playlists.core.spreadsheet import FORMULA_STARTS
 from playlists.reports import detail, figures
+from playlists.reports.charts import shorten
 from playlists.reports.view import topic_label
 
 if TYPE_CHECKING:
@@ -110,7 +111,7 @@ def _summary(
     summary, window = report.summary, report.window
     totals = summary.totals
     sheet.set_column(0, 0, 46)
-    sheet.set_column(1, 1, 16)
+    sheet.set_column(1, 1, 22)
     lines: list[tuple[str, Any]] = [
         ("Đơn vị", f"Ủy ban nhân dân {report.issuer.ward_name}"),
         ("Kỳ báo cáo", report.period.name),
@@ -161,7 +162,7 @@ def _summary(
             continue
         chart = book.add_chart({"type": kind})
         value_col = "E" if name == TOPICS else "C"
-        label_col = "B" if name == TOPICS else "A"
+        label_col = "I" if name == TOPICS else "A"  # topics: their short names
         chart.add_series(
             {
                 "name": title,
@@ -175,10 +176,14 @@ def _summary(
         chart.set_legend({"none": True})
         tall = max(288, 22 * count + 80) if kind == "bar" else 288
         chart.set_size({"width": 620, "height": tall})
+        # The value axis from 0, so bars compare; a bar chart's categories top-down, as in
+        # the sheet (in XlsxWriter's bar charts y is the category axis).
         if kind == "bar":
-            chart.set_y_axis({"reverse": True})
+            chart.set_y_axis({"reverse": True, "crossing": "max"})
+            chart.set_x_axis({"min": 0})
         else:
             chart.set_x_axis({"num_format": "mm/yyyy"})
+            chart.set_y_axis({"min": 0})
         sheet.insert_chart(anchor, 3, chart)
         anchor += tall // 20 + 2
 
@@ -206,12 +211,14 @@ def _topics(book: Workbook, cells: _Cells, report: Report) -> int:
             line.target_plays,
             line.target_minutes,
             _topic_note(line),
+            shorten(topic_label(line.code, line.name)),
         ]
         for index, line in enumerate(report.summary.topics, start=1)
     ]
     head = ["STT", "Nội dung tuyên truyền", "Số tin, bài", "Lượt phát", "Thời lượng (phút)",
-            "Chỉ tiêu lượt phát", "Chỉ tiêu thời lượng (phút)", "Ghi chú"]  # fmt: skip
-    return _table(book, cells, TOPICS, head, [5, 60, 11, 11, 14, 12, 14, 18], rows)
+            "Chỉ tiêu lượt phát", "Chỉ tiêu thời lượng (phút)", "Ghi chú",
+            "Tên ngắn (biểu đồ)"]  # fmt: skip
+    return _table(book, cells, TOPICS, head, [5, 60, 11, 11, 14, 12, 14, 18, 40], rows)
 
 
 def _topic_note(line: figures.TopicLine) -> str:

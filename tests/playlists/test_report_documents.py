@@ -43,9 +43,18 @@ TOPIC_8 = "Hướng dẫn sử dụng dịch vụ công trực tuyến, thanh to
 WINDOW = parse_period("2026-Q1").window(WindowRule.DECREE)  # 15/12/2025 – 14/03/2026
 
 
-def play(session: Session, when: datetime, title: str, topic: str, *, seconds: float = 90.0,
-         zone: str = "Cụm 1", outputs: tuple[str, ...] = ("file", "icecast:cum-1"),
-         source: AirSource = AirSource.SCHEDULE, bulletin_id: int | None = None) -> None:  # fmt: skip
+def play(
+    session: Session,
+    when: datetime,
+    title: str,
+    topic: str,
+    *,
+    seconds: float = 90.0,
+    zone: str = "Cụm 1",
+    outputs: tuple[str, ...] = ("file", "icecast:cum-1"),
+    source: AirSource = AirSource.SCHEDULE,
+    bulletin_id: int | None = None,
+) -> None:
     """Append one play as the as-run writer does: a row per output."""
     for number, output in enumerate(outputs):
         ledger.append(
@@ -85,6 +94,7 @@ def test_the_word_report_follows_the_decree_layout(logged: StationContext, tmp_p
     make(logged, "docx", tmp_path / "r.docx")
     document = docx.Document(str(tmp_path / "r.docx"))
     section = document.sections[0]
+
     def mm(*lengths: Any) -> list[float]:  # Word stores twips: to a tenth of a millimetre
         return [round(length.mm, 1) for length in lengths]
 
@@ -102,8 +112,10 @@ def test_the_word_report_follows_the_decree_layout(logged: StationContext, tmp_p
     runs = {r.text: r for p in (*left.paragraphs, *right.paragraphs) for r in p.runs if r.text}
     parent = runs["ỦY BAN NHÂN DÂN THÀNH PHỐ HÀ NỘI"]
     issuing = runs["ỦY BAN NHÂN DÂN PHƯỜNG HÒA BÌNH"]
-    assert not parent.bold and issuing.bold and issuing.font.size == Pt(13)
-    assert "w:pBdr" in issuing._parent._p.xml, "a short rule under the issuing body"
+    assert not parent.bold and issuing.bold and issuing.font.size == Pt(12)
+    under = left.paragraphs[[p.text for p in left.paragraphs].index(issuing.text) + 1]
+    assert under.text == "" and "w:pBdr" in under._p.xml, "a short rule under the issuing body"
+    assert header.columns[0].width < header.columns[1].width
     assert runs["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"].bold
     assert runs["Độc lập - Tự do - Hạnh phúc"].bold
     place = runs["Phường Hòa Bình, ngày 16 tháng 03 năm 2026"]
@@ -169,6 +181,7 @@ def test_the_workbook_has_its_sheets_numbers_dates_and_native_charts(
         assert len(charts) == 3
         xml = " ".join(archive.read(name).decode() for name in charts)
     assert "'Theo tháng'!$C$2:$C$5" in xml and "'Theo nội dung'!$E$2:$E$11" in xml
+    assert "'Theo nội dung'!$I$2:$I$11" in xml  # the topics' short names label the bars
 
 
 def test_the_csv_lists_plays_for_excel_with_formulas_neutralised(
@@ -178,9 +191,18 @@ def test_the_csv_lists_plays_for_excel_with_formulas_neutralised(
     raw = (tmp_path / "r.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
-    assert rows[0][:4] == ["STT", "Ngày", "Giờ phát", "Cụm loa"] and len(rows) == 4
+    assert rows[0][:4] == ["STT", "Ngày", "Giờ phát", "Cụm loa"] and len(rows) == 1 + 3 + 1
     assert rows[1][7] == "'" + HOSTILE
-    assert [r[5] for r in rows[1:]] == ["Theo lịch", "Theo lịch", "Khẩn cấp"]
+    assert [r[5] for r in rows[1:4]] == ["Theo lịch", "Theo lịch", "Khẩn cấp"]
+    assert [r[:3] for r in rows[1:4]] == [["1", "2026-01-10", "07:30:00"],
+                                          ["2", "2026-02-09", "07:30:00"],
+                                          ["3", "2026-02-10", "07:30:00"]]  # fmt: skip
+    # The last line says what the file covers, as every file of the report does.
+    (note,) = rows[-1]
+    assert (
+        "từ ngày 15/12/2025 đến ngày 14/03/2026" in note and "lập lúc 09:00 ngày 16/03/2026" in note
+    )
+    assert "dòng số 8" in note
 
 
 def test_a_closed_report_is_made_again_byte_for_byte_and_proven(
@@ -222,7 +244,7 @@ def test_a_rewritten_log_fails_the_check_of_a_closed_report(
 ) -> None:
     if logged.settings.database_url is not None:
         pytest.skip("the tampering here is SQLite's; tests/playlists/test_ledger.py does both")
-    closure, paths = service.close_period(
+    _closure, paths = service.close_period(
         session, WINDOW, tz=logged.settings.zone, now=datetime(2026, 3, 16, tzinfo=UTC),
         issuer=ISSUER, folder=tmp_path,
     )  # fmt: skip

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import date, timedelta
 
 import pytest
@@ -89,11 +90,9 @@ def test_a_custom_window_must_run_forward_and_not_too_far() -> None:
 
 
 @given(st.integers(2001, 2099), st.sampled_from(list(WindowRule)))
-def test_months_tile_their_year_and_quarters_are_their_months(
-    year: int, rule: WindowRule
-) -> None:
+def test_months_tile_their_year_and_quarters_are_their_months(year: int, rule: WindowRule) -> None:
     months = [parse_period(f"{year}-{m:02d}").window(rule) for m in range(1, 13)]
-    for before, after in zip(months, months[1:], strict=False):
+    for before, after in itertools.pairwise(months):
         assert after.first_day == before.last_day + timedelta(days=1), "no gap, no overlap"
     whole = parse_period(str(year)).window(rule)
     assert (whole.first_day, whole.last_day) == (months[0].first_day, months[-1].last_day)

@@ -24,7 +24,7 @@ from playlists.bulletins.schemas import BulletinCreate
 from playlists.core.clock import SystemClock
 from playlists.core.db import session_scope
 from playlists.reports import service
-from playlists.reports.periods import Kind, Period, WindowRule
+from playlists.reports.periods import Kind, Period, WindowRule, parse_period
 from playlists.reports.view import report_json
 from playlists.slots.models import Slot, Zone
 from scheduler.station import Station
@@ -83,9 +83,7 @@ def independent_count(rows: list[AirLog]) -> dict[str, Any]:
         "plays": len(aired),
         "airtime_min": round(airtime / 60, 1),
         "bulletins": len({k[2] for k in aired if k[2] is not None}),
-        "missed": sum(
-            1 for v in plays.values() if all(r.status == AirStatus.MISSED for r in v)
-        ),  # fmt: skip
+        "missed": sum(1 for v in plays.values() if all(r.status == AirStatus.MISSED for r in v)),
         "by_topic": dict(by_topic),
         "sources": {s: sum(1 for k in aired if k[1] == s) for s in AirSource},
     }
@@ -231,7 +229,7 @@ def test_a_play_belongs_to_the_local_day_it_aired_on_either_side_of_midnight(
         with session_scope(ctx.sessions) as session:
             counted = {
                 code: report_json(service.build(
-                    session, service.window_of(code, rule=WindowRule.DECREE), tz=tz,
+                    session, parse_period(code).window(WindowRule.DECREE), tz=tz,
                     made_at=clock.now(), issuer=ISSUER,
                 ))["totals"]["plays"]
                 for code in (before_period, after_period)

@@ -65,7 +65,8 @@ def test_the_api_gives_the_stable_json_and_the_files(
         files[fmt] = got.content
     book = openpyxl.load_workbook(io.BytesIO(files["xlsx"]))
     assert book["Tổng hợp"]["B15"].value is not None and len(book.sheetnames) == 8
-    assert files["csv"].decode("utf-8-sig").count("\r\n") == 3  # the header and two plays
+    # The header, two plays, and the line saying what the file covers.
+    assert files["csv"].decode("utf-8-sig").count("\r\n") == 4
 
 
 def test_closing_through_the_api_fills_the_register_and_needs_the_reporter(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query
@@ -81,7 +81,7 @@ class ClosureRead(BaseModel):
     last_seq: int
     last_hash: str
     generator: str
-    made_at: Any
+    made_at: datetime
     closed_by: str
     files: dict[str, dict[str, Any]]
 
