@@ -15,7 +15,14 @@ from starlette.background import BackgroundTask
 from playlists.core.errors import InputError, StateError
 from playlists.reports import service
 from playlists.reports.models import ReportClosure
-from playlists.reports.periods import Window, WindowRule, custom_period, parse_period, running
+from playlists.reports.periods import (
+    PERIOD_RULES,
+    Window,
+    WindowRule,
+    custom_period,
+    parse_period,
+    running,
+)
 from web.context import StationContext
 
 
@@ -32,11 +39,9 @@ def asked_window(
 
     InputError names the field as the caller wrote it (`names`).
     """
-    chosen = rule or ctx.settings.report_windows
-    try:
-        windows = WindowRule(chosen)
-    except ValueError:
-        raise InputError({names[3]: "Cách tính kỳ phải là decree hoặc calendar."}) from None
+    windows = period_rule(rule or ctx.settings.report_windows)
+    if windows is None:
+        raise InputError({names[3]: "Cách tính kỳ phải là decree hoặc calendar."})
     if period.strip():
         return parse_period(period, field=names[0]).window(windows)
     if first is not None and last is not None:
@@ -44,6 +49,11 @@ def asked_window(
     if first is not None or last is not None:
         raise InputError({names[2]: "Kỳ tự chọn cần cả ngày bắt đầu và ngày kết thúc."})
     return running(ctx.today(), windows)
+
+
+def period_rule(name: str) -> WindowRule | None:
+    """Return the rule a named period may follow (decree, calendar), or None."""
+    return next((rule for rule in PERIOD_RULES if rule.value == name), None)
 
 
 def issuer(ctx: StationContext) -> service.Issuer:
@@ -86,13 +96,18 @@ def closed_file(
         raise InputError({"format": "Báo cáo đã chốt có tệp xlsx, docx và csv."})
     path = ctx.settings.reports_dir / kept["name"]
     if not path.is_file() or service.sha256_of(path) != kept["sha256"]:
-        report = service.closed_report(session, closure)
-        digest = service.write_file(report, session, fmt, path)
+        # Made again beside the kept file, which is replaced only by the very same bytes:
+        # a kept file that differs is evidence of a change and stays for a person to see.
+        remade = path.with_name(f".{secrets.token_hex(8)}.{fmt}")
+        digest = service.write_file(service.closed_report(session, closure), session, fmt, remade)
         if digest != kept["sha256"]:
-            path.unlink(missing_ok=True)
+            remade.unlink(missing_ok=True)
             raise StateError(
                 "Không lập lại được đúng tệp đã chốt (mã băm khác): nhật ký phát sóng hoặc phần "
                 "mềm đã thay đổi. Hãy chạy `loa report verify` và `loa airlog verify`."
             )
+        if path.is_file():
+            path.replace(path.with_name(f"{path.name}.khac-ma-bam-{secrets.token_hex(4)}"))
+        remade.replace(path)
     service.record_export(session, service.closure_window(closure), fmt, closure.last_seq)
     return _attachment(path, kept["name"], fmt, remove=False)

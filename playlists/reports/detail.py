@@ -59,7 +59,8 @@ def write_csv(report: Report, session: Session, out: IO[bytes]) -> None:
     """Write the plays as the CSV Excel opens (UTF-8 with a BOM, no cell run as a formula).
 
     The header comes first, for scripts; the last line says what the file covers (its window,
-    rule, moment and log position), as every file of the report does, with no number in STT.
+    rule, moment and log position), as every file of the report does. It starts with "#",
+    the mark of a comment line that readers skip (pandas: `comment="#"`).
     """
     plays = (
         [number, local.strftime("%Y-%m-%d"), local.strftime("%H:%M:%S"), *cells]
@@ -72,7 +73,7 @@ def provenance(report: Report) -> str:
     """Say in one line what a file of the report covers and where its figures come from."""
     window, made = report.window, report.made_at.astimezone(report.tz)
     return (
-        f"Báo cáo CCHC {report.period.name}: từ ngày {window.first_day:%d/%m/%Y} đến ngày "
+        f"# Báo cáo CCHC {report.period.name}: từ ngày {window.first_day:%d/%m/%Y} đến ngày "
         f"{window.last_day:%d/%m/%Y} ({window.rule.info.label.lower()}); lập lúc "
         f"{made:%H:%M ngày %d/%m/%Y}; nhật ký phát sóng đến dòng số {report.last_seq}; "
         f"{report.generator}"

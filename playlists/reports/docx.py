@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import io
 import zipfile
+from datetime import date
 from typing import IO, TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
-from playlists.core.text import vn_decimal
+from playlists.core.text import clean_text, vn_decimal
 from playlists.reports.charts import png
 from playlists.reports.view import charts, topic_label
 
@@ -134,7 +135,8 @@ def _run(paragraph: Paragraph, text: str, *, size: float = BODY_PT, bold: bool =
          italic: bool = False) -> None:  # fmt: skip
     from docx.shared import Pt
 
-    run = paragraph.add_run(text)
+    # A reason may hold an error's raw text: Word's XML cannot carry control characters.
+    run = paragraph.add_run(clean_text(text))
     run.font.size = Pt(size)
     run.font.name = FONT
     run.bold = bold
@@ -219,8 +221,14 @@ def _header_table(document: Document, report: Report) -> None:
     _rule_in(right, indent_cm=1.9)  # as wide as the motto
     _line(right, "", size=6)
     made = report.made_at.astimezone(report.tz)
-    _line(right, f"{issuer.ward_name}, ngày {made:%d} tháng {made:%m} năm {made:%Y}",
-          size=14, italic=True)  # fmt: skip
+    _line(right, f"{issuer.ward_name}, {decree_date(made)}", size=14, italic=True)
+
+
+def decree_date(day: date) -> str:
+    """Write a date as Nghị định 30/2020 wants it: days under 10 and months 1 and 2 padded
+    with a zero ("ngày 05 tháng 02 năm 2026", "ngày 16 tháng 3 năm 2026")."""
+    month = f"{day.month:02d}" if day.month < 3 else str(day.month)
+    return f"ngày {day.day:02d} tháng {month} năm {day.year}"
 
 
 def _title(document: Document, report: Report) -> None:
@@ -383,9 +391,7 @@ def _topic_table(document: Document, report: Report) -> None:
 
 def _chart(document: Document, report: Report) -> None:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Cm
-
-    from docx.shared import Pt
+    from docx.shared import Cm, Pt
 
     by_topic = charts(report)[1]
     picture = _plain(document.add_paragraph(), WD_ALIGN_PARAGRAPH.CENTER)

@@ -14,8 +14,8 @@ report counts exactly the rows it counted when it was closed.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -36,7 +36,6 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
 from playlists.asrun.models import AirLog, AirSource, AirStatus
-from playlists.bulletins.models import Topic
 from playlists.bulletins.workflow import list_topics
 from playlists.core.clock import local_midnight
 from playlists.planning.models import PlanItem
@@ -60,9 +59,11 @@ class seconds_between(FunctionElement[float]):
 @compiles(seconds_between, "sqlite")
 def _seconds_sqlite(element: seconds_between, compiler: SQLCompiler, **kw: Any) -> str:
     start, end = list(element.clauses)
+    # julianday's float carries noise below the millisecond (90 s reads 89.9999946):
+    # rounded to the millisecond, as the player measures, and never below zero.
     return (
-        f"((julianday({compiler.process(end, **kw)}) - "
-        f"julianday({compiler.process(start, **kw)})) * 86400.0)"
+        f"MAX(0.0, ROUND((julianday({compiler.process(end, **kw)}) - "
+        f"julianday({compiler.process(start, **kw)})) * 86400.0, 3))"
     )
 
 
@@ -70,8 +71,8 @@ def _seconds_sqlite(element: seconds_between, compiler: SQLCompiler, **kw: Any) 
 def _seconds_postgresql(element: seconds_between, compiler: SQLCompiler, **kw: Any) -> str:
     start, end = list(element.clauses)
     return (
-        f"EXTRACT(EPOCH FROM ({compiler.process(end, **kw)} - "
-        f"{compiler.process(start, **kw)}))::float8"
+        f"GREATEST(0.0, ROUND(EXTRACT(EPOCH FROM ({compiler.process(end, **kw)} - "
+        f"{compiler.process(start, **kw)}))::numeric, 3)::float8)"
     )
 
 
@@ -112,11 +113,21 @@ _PLAY_KEY = (
     AirLog.bulletin_id,
     AirLog.bulletin_title,
     AirLog.topic_name,
+    AirLog.rendering_sha256,
 )
+# How far a play's outputs can log apart: an output that failed logs the item's scheduled
+# instant while another airs it after an emergency held the zone (scheduler/playout/programs.py
+# EMERGENCY_MARGIN is an hour). Rows this near the window are read; the play's own instant
+# decides whether it is in.
+PLAY_SPREAD = timedelta(hours=2)
 
 
 def plays_query(scope: Scope) -> Select[*tuple[Any, ...]]:
-    """Return the plays of the window: one row per play, with its best status and airtime."""
+    """Return the plays of the window: one row per play, with its best status and airtime.
+
+    A play is in the window by its own instant (its earliest row), so the outputs of one play
+    logged on either side of midnight make one play, in one window.
+    """
     when = _when()
     rank = case(*((AirLog.status == status, value) for status, value in _RANK.items()), else_=3)
     aired = case(
@@ -144,8 +155,9 @@ def plays_query(scope: Scope) -> Select[*tuple[Any, ...]]:
             func.sum(failed).label("failed_outputs"),
             func.max(problem).label("reason"),
         )
-        .where(when >= scope.start, when < scope.end)
+        .where(when >= scope.start - PLAY_SPREAD, when < scope.end + PLAY_SPREAD)
         .group_by(*_PLAY_KEY)
+        .having(func.min(when) >= scope.start, func.min(when) < scope.end)
     )
     if scope.upto_seq is not None:
         query = query.where(AirLog.seq <= scope.upto_seq)
@@ -218,7 +230,17 @@ class Summary:
     months: dict[str, Tally]
     sources: dict[AirSource, Tally]
     reasons: list[Reason]
-    slots: SlotTally
+    slot_lines: list[SlotLine]
+    plan_topics: Sequence[PlanTopic]
+
+    @property
+    def slots(self) -> SlotTally:
+        lines = self.slot_lines
+        return SlotTally(
+            planned=len(lines),
+            aired=sum(1 for line in lines if line.aired),
+            complete=sum(1 for line in lines if line.complete),
+        )
 
     @property
     def uncovered_topics(self) -> list[str]:
@@ -233,7 +255,32 @@ def month_key(year: int, month: int) -> str:
     return f"{year}-{month:02d}"
 
 
-def summarize(session: Session, scope: Scope) -> Summary:
+@dataclass(frozen=True)
+class PlanTopic:
+    """A topic of the plan as a report counts it: its name, and its targets per month.
+
+    A closed report keeps them as they were (service.close_period), so a target set later
+    does not change what the report said.
+    """
+
+    code: int
+    name: str
+    target_plays_per_month: int | None = None
+    target_minutes_per_month: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def plan_topics(session: Session) -> list[PlanTopic]:
+    """Return the plan's topics as they are now, in the plan's order ("Khác" last)."""
+    return [
+        PlanTopic(t.code, t.name, t.target_plays_per_month, t.target_minutes_per_month)
+        for t in list_topics(session=session)
+    ]
+
+
+def summarize(session: Session, scope: Scope, topics: Sequence[PlanTopic]) -> Summary:
     """Count every figure of the window: one query over the log, one over the plans."""
     plays = plays_query(scope).subquery("plays")
     bounds = scope.month_bounds()
@@ -242,7 +289,8 @@ def summarize(session: Session, scope: Scope) -> Summary:
         if bounds
         else literal(0)
     )
-    emergency_key = case((plays.c.source == AirSource.EMERGENCY, plays.c.scheduled_start))
+    # An emergency and its repeats, on every zone, are one emergency: its audio says which.
+    emergency_key = case((plays.c.source == AirSource.EMERGENCY, plays.c.rendering_sha256))
     aired = plays.c.rank.in_(AIRED_RANKS)
     group = (
         plays.c.topic_name,
@@ -260,7 +308,6 @@ def summarize(session: Session, scope: Scope) -> Summary:
         )
     ).all()
 
-    topics = list_topics(session=session)
     by_name = {topic.name: topic for topic in topics}
     topic_tally: dict[int, Tally] = {topic.code: Tally() for topic in topics}
     months = {month_key(y, m): Tally() for y, m in scope.window.months()}
@@ -285,7 +332,7 @@ def summarize(session: Session, scope: Scope) -> Summary:
         sources[AirSource(source)].add(count, airtime, bulletin_id)
         if emergency is not None:
             emergencies.add(emergency)
-    months_long = _months_long(scope.window)
+    months_long = scope.window.months_long
     return Summary(
         scope=scope,
         totals=totals,
@@ -303,16 +350,12 @@ def summarize(session: Session, scope: Scope) -> Summary:
                 reasons.items(), key=lambda item: (-item[1], item[0][0], item[0][1])
             )
         ],
-        slots=slot_tally(session, scope),
+        slot_lines=slot_lines(session, scope),
+        plan_topics=tuple(topics),
     )
 
 
-def _months_long(window: Window) -> float:
-    """Return the window's length in months (a quarter ≈ 3), to scale monthly targets."""
-    return window.days / (365.25 / 12)
-
-
-def _topic_line(topic: Topic, tally: Tally, months_long: float) -> TopicLine:
+def _topic_line(topic: PlanTopic, tally: Tally, months_long: float) -> TopicLine:
     plays = topic.target_plays_per_month
     minutes = topic.target_minutes_per_month
     return TopicLine(
@@ -444,15 +487,6 @@ def slot_lines(session: Session, scope: Scope) -> list[SlotLine]:
     return lines
 
 
-def slot_tally(session: Session, scope: Scope) -> SlotTally:
-    lines = slot_lines(session, scope)
-    return SlotTally(
-        planned=len(lines),
-        aired=sum(1 for line in lines if line.aired),
-        complete=sum(1 for line in lines if line.complete),
-    )
-
-
 @dataclass(frozen=True)
 class Play:
     """One play, for the detail sheet and the CSV."""
@@ -475,9 +509,13 @@ def plays(session: Session, scope: Scope, *, batch: int = 5000) -> Iterator[Play
     """Yield the window's plays in time order, fetched in batches (a city's quarter never
     sits in memory at once)."""
     query = plays_query(scope).subquery("plays")
+    # Every column of the play's key, NULLs placed alike on both databases: the same plays
+    # come out in the same order every time (a closed report is made again byte for byte).
+    c = query.c
     ordered = select(query).order_by(
-        query.c.at, query.c.zone_name, query.c.source, query.c.bulletin_title,
-        query.c.bulletin_id, query.c.slot_name, query.c.scheduled_start,
+        c.at, c.zone_name, c.zone_id.nulls_first(), c.source, c.scheduled_start.nulls_first(),
+        c.slot_id.nulls_first(), c.slot_name, c.bulletin_id.nulls_first(), c.bulletin_title,
+        c.topic_name, c.rendering_sha256,
     )  # fmt: skip
     result = session.execute(ordered, execution_options={"yield_per": batch})
     for row in result:

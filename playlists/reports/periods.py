@@ -24,6 +24,7 @@ class WindowRule(enum.StrEnum):
 
     DECREE = "decree"
     CALENDAR = "calendar"
+    DAYS = "days"  # a custom window: the days chosen are the window, whatever the rule
 
     @property
     def info(self) -> RuleInfo:
@@ -56,7 +57,15 @@ RULES: dict[WindowRule, RuleInfo] = {
         opens_day=1,
         months_back=0,
     ),
+    WindowRule.DAYS: RuleInfo(
+        label="Khoảng ngày tự chọn",
+        basis="người lập báo cáo chọn ngày bắt đầu và ngày kết thúc",
+        opens_day=1,
+        months_back=0,
+    ),
 }
+# The rules a named period (a month, a quarter, …) can follow.
+PERIOD_RULES = (WindowRule.DECREE, WindowRule.CALENDAR)
 
 
 class Kind(enum.StrEnum):
@@ -120,7 +129,7 @@ class Period:
         """Return the local days this period covers under `rule` (both ends inclusive)."""
         if self.kind is Kind.CUSTOM:
             assert self.first_day is not None and self.last_day is not None
-            return Window(self, rule, self.first_day, self.last_day)
+            return Window(self, WindowRule.DAYS, self.first_day, self.last_day)
         info = rule.info
         first = _month_day(self.year, self.first_month - info.months_back, info.opens_day)
         after = _month_day(self.year, self.last_month + 1 - info.months_back, info.opens_day)
@@ -139,6 +148,14 @@ class Window:
     @property
     def days(self) -> int:
         return (self.last_day - self.first_day).days + 1
+
+    @property
+    def months_long(self) -> float:
+        """Return how many months the window is worth, to scale monthly targets: a named
+        period's months (a decree month of 28 days is still a month), a custom one's days."""
+        if self.period.kind is Kind.CUSTOM:
+            return self.days / (365.25 / 12)
+        return self.period.last_month - self.period.first_month + 1
 
     def months(self) -> list[tuple[int, int]]:
         """Return every calendar month (year, month) the window touches, in order."""

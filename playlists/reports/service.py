@@ -12,9 +12,9 @@ import dataclasses
 import hashlib
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from importlib import metadata
 from pathlib import Path
 from typing import IO, Any
@@ -28,6 +28,7 @@ from playlists.accounts.actor import acting
 from playlists.asrun import ledger
 from playlists.audit.service import record
 from playlists.bulletins.models import Topic
+from playlists.core.clock import local_midnight
 from playlists.core.errors import InputError, NotFound, StateError
 from playlists.core.settings import ReportSettings
 from playlists.reports import figures
@@ -35,6 +36,10 @@ from playlists.reports.models import ReportClosure
 from playlists.reports.periods import Kind, Period, Window, WindowRule, parse_period
 
 FORMATS = ("xlsx", "docx", "csv")
+# A period closes this long after its last local midnight: a slot airing across midnight is
+# logged when it ends (and a spooled row when the database answers), and a closed report
+# never counts a row written after it.
+CLOSE_AFTER = timedelta(hours=2)
 MEDIA_TYPES = {
     "json": "application/json",
     "csv": "text/csv; charset=utf-8",
@@ -131,12 +136,15 @@ def build(
     made_at: datetime,
     issuer: Issuer,
     upto_seq: int | None = None,
+    topics: Sequence[figures.PlanTopic] | None = None,
 ) -> Report:
-    """Count a report from the log: everything up to now, or up to `upto_seq` (closed)."""
+    """Count a report from the log: everything up to now, or up to `upto_seq` (closed), with
+    the plan's topics as they are now or as a closed report kept them."""
     last_seq, last_hash = figures.ledger_position(session, upto_seq)
     scope = figures.Scope(window=window, tz=tz, upto_seq=last_seq)
+    plan = figures.plan_topics(session) if topics is None else topics
     return Report(
-        summary=figures.summarize(session, scope),
+        summary=figures.summarize(session, scope, plan),
         made_at=made_at,
         last_seq=last_seq,
         last_hash=last_hash,
@@ -262,11 +270,12 @@ def close_period(
     Refused (StateError) while the window has not ended, or when it is already closed. The
     files are written to `folder`; the register keeps everything needed to make them again.
     """
-    today = now.astimezone(tz).date()
-    if window.last_day >= today:
+    opens = local_midnight(window.last_day + timedelta(days=1), tz) + CLOSE_AFTER
+    if now < opens:
         raise StateError(
-            f"Chưa chốt được: kỳ báo cáo đến hết ngày {window.last_day:%d/%m/%Y}, "
-            "số liệu của kỳ chưa đủ."
+            f"Chưa chốt được: kỳ báo cáo đến hết ngày {window.last_day:%d/%m/%Y}; chốt được từ "
+            f"{opens.astimezone(tz):%H:%M ngày %d/%m/%Y}, khi các buổi phát qua nửa đêm đã "
+            "được ghi đủ vào nhật ký."
         )
     if closure_for(session, window) is not None:
         raise StateError(
@@ -289,7 +298,11 @@ def close_period(
         closed_by=actor.display_name or actor.username,
         closed_by_id=actor.user_id,
         files={},
-        params={"issuer": issuer.to_json(), "tz": tz.key},
+        params={
+            "issuer": issuer.to_json(),
+            "tz": tz.key,
+            "topics": [topic.to_json() for topic in report.summary.plan_topics],
+        },
     )
     session.add(closure)
     try:
@@ -333,6 +346,7 @@ def closed_report(session: Session, closure: ReportClosure) -> Report:
         made_at=closure.made_at,
         issuer=Issuer.from_json(closure.params["issuer"]),
         upto_seq=closure.last_seq,
+        topics=[figures.PlanTopic(**topic) for topic in closure.params["topics"]],
     )
     return dataclasses.replace(report, generator=closure.generator, closed=True)
 
@@ -380,8 +394,6 @@ def verify_file(session: Session, path: Path) -> FileCheck:
 
 def set_target(session: Session, code: int, *, plays: int | None, minutes: float | None) -> Topic:
     """Set a topic's monthly airtime target (None clears it); the change is audited."""
-    from playlists.core.errors import InputError
-
     topic = session.scalars(select(Topic).where(Topic.code == code)).first()
     if topic is None:
         raise NotFound(f"Không có nội dung số {code} trong kế hoạch (0 đến 9).")

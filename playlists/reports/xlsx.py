@@ -9,7 +9,7 @@ Excel's own quote prefix, so it shows as typed and never runs.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import IO, TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
@@ -79,7 +79,8 @@ def write_xlsx(report: Report, session: Session, out: IO[bytes]) -> None:
 
     book = xlsxwriter.Workbook(out, {"constant_memory": True, "strings_to_formulas": False,
                                      "strings_to_urls": False})  # fmt: skip
-    made = report.made_at.astimezone(report.tz).replace(tzinfo=None)
+    # XlsxWriter writes the document's date as UTC ("…Z"): given as such.
+    made = report.made_at.astimezone(UTC).replace(tzinfo=None)
     book.set_properties(
         {
             "title": f"Báo cáo kết quả tuyên truyền CCHC {report.period.name}",
@@ -272,12 +273,26 @@ def _slots(book: Workbook, cells: _Cells, report: Report, session: Session) -> N
             cells.put(sheet, row, col, value, fmt)
 
 
+# Excel's last row: a city's year of plays goes on in a second detail sheet.
+EXCEL_ROWS = 1_048_576
+
+
 def _detail(book: Workbook, cells: _Cells, report: Report, session: Session) -> None:
-    sheet = book.add_worksheet(DETAIL)
     widths = [7, 11, 9, 22, 18, 10, 9, 40, 40, 10, 10, 8, 8, 40]
-    cells.header(sheet, detail.HEADER, widths)
-    for row, (local, values) in enumerate(detail.detail_rows(report, session), start=1):
-        sheet.write_number(row, 0, row)
+
+    def new_sheet(count: int) -> Worksheet:
+        sheet = book.add_worksheet(DETAIL if count == 1 else f"{DETAIL} ({count})")
+        cells.header(sheet, detail.HEADER, widths)
+        return sheet
+
+    sheets = 1
+    sheet, row = new_sheet(sheets), 0
+    for number, (local, values) in enumerate(detail.detail_rows(report, session), start=1):
+        if row == EXCEL_ROWS - 1:  # the sheet's last row is written: the next sheet follows
+            sheets += 1
+            sheet, row = new_sheet(sheets), 0
+        row += 1
+        sheet.write_number(row, 0, number)
         sheet.write_datetime(row, 1, local, cells.day)
         sheet.write_datetime(row, 2, local, cells.time)
         for col, value in enumerate(values, start=3):

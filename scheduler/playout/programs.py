@@ -133,6 +133,9 @@ def load_slot_programs(
         return []
     planned_start, _planned_end = calendar.occurrence(day, slot.start, slot.duration_s, tz)
     slot_begin = start or planned_start
+    # A slot played by hand: each item is due that much later than planned, so two manual
+    # plays of one slot on one day are two plays in the log and the report, not one.
+    moved = slot_begin - planned_start
     window = slot.window
     begin = slot_begin + timedelta(seconds=window.start_s)
     end = slot_begin + timedelta(seconds=window.end_s)
@@ -159,7 +162,7 @@ def load_slot_programs(
                 slot_name=slot.name,
                 start=begin,
                 end=end,
-                items=tuple(_program_item(i, media_dir) for i in own),
+                items=tuple(_program_item(i, media_dir, moved) for i in own),
                 source=source,
                 label=label(begin, tz, zone.name, slot.name),
             )
@@ -212,7 +215,7 @@ def resumed(program: Program, rest: list[int], *, now: datetime) -> Program:
     )
 
 
-def _program_item(item: PlanItem, media_dir: Path) -> ProgramItem:
+def _program_item(item: PlanItem, media_dir: Path, moved: timedelta) -> ProgramItem:
     return ProgramItem(
         bulletin_id=item.bulletin_id,
         title=item.bulletin.title,
@@ -220,7 +223,7 @@ def _program_item(item: PlanItem, media_dir: Path) -> ProgramItem:
         rendering_sha256=item.rendering.sha256,
         path=media_dir / item.rendering.file,
         duration_s=item.duration_s,
-        scheduled_start=item.planned_start,
+        scheduled_start=item.planned_start + moved,
     )
 
 

@@ -23,6 +23,7 @@ from docx.shared import Pt
 from sqlalchemy.orm import Session
 
 from playlists.accounts.actor import Actor
+from playlists.accounts.actor import bind as bind_person
 from playlists.asrun import ledger
 from playlists.asrun.models import AirSource, AirStatus
 from playlists.core.db import session_scope
@@ -118,7 +119,7 @@ def test_the_word_report_follows_the_decree_layout(logged: StationContext, tmp_p
     assert header.columns[0].width < header.columns[1].width
     assert runs["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"].bold
     assert runs["Độc lập - Tự do - Hạnh phúc"].bold
-    place = runs["Phường Hòa Bình, ngày 16 tháng 03 năm 2026"]
+    place = runs["Phường Hòa Bình, ngày 16 tháng 3 năm 2026"]
     assert place.italic and not place.bold
     assert "Số:" in left.text and "/BC-UBND" in left.text
     assert "<w:tblBorders>" in header._tbl.xml and 'w:val="nil"' in header._tbl.xml
@@ -256,3 +257,112 @@ def test_a_rewritten_log_fails_the_check_of_a_closed_report(
     check = service.verify_file(session, paths["xlsx"])
     assert check.closure is not None and not check.log_ok and not check.ok
     assert check.first_bad_seq == 1 and "bị sửa" in check.log_message
+
+
+def test_an_emergency_and_its_repeats_count_once(ctx: StationContext) -> None:
+    with session_scope(ctx.sessions) as session:
+        for repeat in range(3):  # aired three times, on two zones each time
+            for zone in ("Cụm 1", "Cụm 2"):
+                when = datetime(2026, 1, 5, 1, tzinfo=UTC) + timedelta(minutes=10 * repeat)
+                ledger.append(
+                    session, zone_name=zone, output="file", slot_name="Khẩn cấp",
+                    bulletin_title="Bão số 3", topic_name="Khẩn cấp", rendering_sha256="e" * 64,
+                    scheduled_start=when, actual_start=when,
+                    actual_end=when + timedelta(seconds=30), status=AirStatus.PLAYED,
+                    source=AirSource.EMERGENCY,
+                )  # fmt: skip
+        summary = service.build(session, WINDOW, tz=ctx.settings.zone, issuer=ISSUER,
+                                made_at=datetime(2026, 3, 16, tzinfo=UTC)).summary  # fmt: skip
+    assert summary.totals.plays == 6 and summary.emergencies == 1
+
+
+def test_a_play_logged_on_both_sides_of_midnight_is_one_play_in_one_window(
+    ctx: StationContext,
+) -> None:
+    # The file output started 23:59:59.7 on 14/03 (local), Icecast 00:00:00.2 on 15/03.
+    due = datetime(2026, 3, 14, 16, 59, 59, 700000, tzinfo=UTC)
+    with session_scope(ctx.sessions) as session:
+        for output, late in (("file", 0.0), ("icecast:cum-1", 0.5)):
+            start = due + timedelta(seconds=late)
+            ledger.append(
+                session, zone_name="Cụm 1", output=output, slot_name="Tối", bulletin_id=None,
+                bulletin_title="Tin", topic_name=TOPIC_8, scheduled_start=due,
+                actual_start=start, actual_end=start + timedelta(seconds=60),
+                status=AirStatus.PLAYED, source=AirSource.SCHEDULE,
+            )  # fmt: skip
+        plays = {
+            code: service.build(
+                session, parse_period(code).window(WindowRule.DECREE), tz=ctx.settings.zone,
+                issuer=ISSUER, made_at=datetime(2026, 6, 16, tzinfo=UTC),
+            ).summary.totals.plays
+            for code in ("2026-Q1", "2026-Q2")
+        }  # fmt: skip
+    assert plays == {"2026-Q1": 1, "2026-Q2": 0}
+
+
+def test_monthly_targets_count_months_not_days(ctx: StationContext, person: Actor) -> None:
+    with session_scope(ctx.sessions) as session:
+        bind_person(session, person)
+        service.set_target(session, 4, plays=100, minutes=30)
+    with session_scope(ctx.sessions) as session:
+
+        def target(code: str, rule: WindowRule) -> tuple[int | None, float | None]:
+            report = service.build(session, parse_period(code).window(rule), issuer=ISSUER,
+                                   tz=ctx.settings.zone, made_at=datetime.now(UTC))  # fmt: skip
+            line = next(t for t in report.summary.topics if t.code == 4)
+            return line.target_plays, line.target_minutes
+
+        # A decree month of 28 days (15/02–14/03) is still a month.
+        assert target("2026-03", WindowRule.DECREE) == (100, 30.0)
+        assert target("2026-Q1", WindowRule.DECREE) == (300, 90.0)
+        assert target("2026", WindowRule.CALENDAR) == (1200, 360.0)
+
+
+def test_a_closed_report_keeps_its_targets_and_waits_for_the_night_to_be_logged(
+    logged: StationContext, person: Actor, session: Session, tmp_path: Path
+) -> None:
+    tz = logged.settings.zone
+    half_past_midnight = datetime(2026, 3, 14, 17, 30, tzinfo=UTC)  # 00:30 on 15/03, local
+    with pytest.raises(StateError, match="chốt được từ 02:00 ngày 15/03/2026"):
+        service.close_period(session, WINDOW, tz=tz, now=half_past_midnight, issuer=ISSUER,
+                             folder=tmp_path)  # fmt: skip
+    closure, paths = service.close_period(
+        session, WINDOW, tz=tz, now=half_past_midnight + timedelta(hours=2), issuer=ISSUER,
+        folder=tmp_path,
+    )  # fmt: skip
+    session.commit()
+    service.set_target(session, 8, plays=50, minutes=None)  # set after closing
+    session.commit()
+    again = service.closed_report(session, closure)
+    assert next(t for t in again.summary.topics if t.code == 8).target_plays is None
+    for fmt, path in paths.items():
+        assert service.write_file(again, session, fmt, tmp_path / f"x.{fmt}") == service.sha256_of(
+            path
+        ), fmt
+
+
+def test_control_characters_in_a_reason_do_not_break_the_word_file(
+    ctx: StationContext, tmp_path: Path
+) -> None:
+    with session_scope(ctx.sessions) as session:
+        when = datetime(2026, 1, 5, 1, tzinfo=UTC)
+        ledger.append(
+            session, zone_name="Cụm 1", output="device:alsa", slot_name="Sáng",
+            bulletin_title="Tin", topic_name=TOPIC_8, scheduled_start=when,
+            status=AirStatus.FAILED, source=AirSource.SCHEDULE,
+            reason="ffmpeg: \x1b[31mbroken pipe\x00\x07",
+        )  # fmt: skip
+    make(ctx, "docx", tmp_path / "r.docx")
+    body = "\n".join(p.text for p in docx.Document(str(tmp_path / "r.docx")).paragraphs)
+    assert "ffmpeg: [31mbroken pipe" in body and "1 lượt phát lỗi" in body
+
+
+def test_decree_dates_pad_days_under_10_and_months_1_and_2() -> None:
+    from datetime import date
+
+    from playlists.reports.docx import decree_date
+
+    assert decree_date(date(2026, 1, 5)) == "ngày 05 tháng 01 năm 2026"
+    assert decree_date(date(2026, 2, 28)) == "ngày 28 tháng 02 năm 2026"
+    assert decree_date(date(2026, 3, 16)) == "ngày 16 tháng 3 năm 2026"
+    assert decree_date(date(2026, 12, 9)) == "ngày 09 tháng 12 năm 2026"

@@ -114,6 +114,8 @@ def test_the_report_counts_what_the_player_logged_once_per_play(
         missed = station.air_slot(day, too_late)  # seconds too late: logged missed
         icecast.stop(graceful=False)  # the stream's server dies: the file output goes on
         by_hand = station.air_slot(day, on_air, AirSource.MANUAL, ctx.now() + timedelta(seconds=1))
+        # Played by hand again the same day: two more plays, not the same ones.
+        station.air_slot(day, on_air, AirSource.MANUAL, ctx.now() + timedelta(seconds=1))
         send_emergency(ctx, text="Khẩn cấp: mất điện khu vực chợ.", zone_ids=[market])
         for thread in station.air_due_emergencies():
             thread.join(timeout=60)
@@ -137,30 +139,30 @@ def test_the_report_counts_what_the_player_logged_once_per_play(
         slots = slot_lines(session, report.summary.scope)
     expected = independent_count(rows)
     totals = data["totals"]
-    # 2 scheduled + 2 by hand + 1 emergency; the missed slot's item did not air.
-    assert totals["plays"] == expected["plays"] == 5
+    # 2 scheduled + 2 × 2 by hand + 1 emergency; the missed slot's item did not air.
+    assert totals["plays"] == expected["plays"] == 7
     assert totals["airtime_min"] == expected["airtime_min"]
     assert totals["bulletins"] == expected["bulletins"] == 2
     assert totals["missed"] == expected["missed"] == 1
     assert totals["emergencies"] == 1 and totals["failed"] == 0
     assert {s["source"]: s["plays"] for s in data["by_source"]} == {
-        "schedule": 2, "manual": 2, "emergency": 1,
+        "schedule": 2, "manual": 4, "emergency": 1,
     }  # fmt: skip
     topics = {t["code"]: t for t in data["by_topic"]}
     assert [t["code"] for t in data["by_topic"]] == [1, 2, 3, 4, 5, 6, 7, 8, 9, 0]
-    assert topics[8]["plays"] == topics[4]["plays"] == 2
+    assert topics[8]["plays"] == topics[4]["plays"] == 3
     assert topics[0]["plays"] == 1  # the emergency: not a topic of the plan
     assert topics[6]["plays"] == 0 and topics[6]["topic"] in data["uncovered_topics"]
     assert sum(t["plays"] for t in data["by_topic"]) == totals["plays"]
-    assert {z["zone"]: z["plays"] for z in data["by_zone"]} == {"Cụm Chợ": 5}
+    assert {z["zone"]: z["plays"] for z in data["by_zone"]} == {"Cụm Chợ": 7}
     assert data["by_month"] == [
-        {"month": f"{day:%Y-%m}", "plays": 5, "airtime_min": totals["airtime_min"]}
+        {"month": f"{day:%Y-%m}", "plays": 7, "airtime_min": totals["airtime_min"]}
     ]
     assert data["ledger"]["last_seq"] == max(r.seq for r in rows)
     # The detail: one line per play (the missed one included), the failed output counted.
-    assert len(detail) == 6
+    assert len(detail) == 8
     manual = [p for p in detail if p.source == AirSource.MANUAL]
-    assert {p.bulletin_id for p in manual} == {online, par_index}
+    assert sorted(p.bulletin_id for p in manual) == sorted([online, par_index] * 2)
     assert all(p.outputs == 2 and p.failed_outputs == 1 and p.reason for p in manual)
     # Planned against aired: the slot that aired in full, the one that never did.
     states = {line.slot_name: line.state for line in slots}

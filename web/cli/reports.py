@@ -52,12 +52,12 @@ def window_asked(
 ) -> Window:  # fmt: skip
     """Read the window from the options, or stop with a Vietnamese message."""
     from playlists.core.errors import InputError
-    from playlists.reports.periods import WindowRule, custom_period, parse_period
+    from playlists.reports.periods import custom_period, parse_period
+    from web.reporting import period_rule
 
     rule_name = windows or ctx.settings.report_windows
-    try:
-        rule = WindowRule(rule_name)
-    except ValueError:
+    rule = period_rule(rule_name)
+    if rule is None:
         fail(f"--windows “{rule_name}” không có; dùng decree hoặc calendar.")
     if period and (first or last):
         fail("Dùng --period, hoặc --from và --to, không dùng cả hai.")

@@ -13,14 +13,14 @@ from playlists.accounts.roles import Action
 from playlists.core.bounds import Id
 from playlists.core.errors import DomainError, InputError
 from playlists.reports import figures, service
-from playlists.reports.periods import Window, WindowRule, offered, running
+from playlists.reports.periods import PERIOD_RULES, Window, WindowRule, offered, running
 from playlists.reports.view import charts, month_label, topic_label
 from web.auth import needs
 from web.context import StationContext
 from web.deps import ContextDep, SessionDep
 from web.forms import parse_day
 from web.pages.common import back, render
-from web.reporting import asked_window, closed_file, issuer, report_file
+from web.reporting import asked_window, closed_file, issuer, period_rule, report_file
 
 router = APIRouter(include_in_schema=False)
 PAGE = "/bao-cao"
@@ -48,16 +48,17 @@ class ReportQuery(BaseModel):
                                 names=("ky", "tu", "den", "cach_tinh"))  # fmt: skip
         except InputError as exc:
             errors.update(exc.errors)
-        rule = WindowRule(ctx.settings.report_windows)
-        return running(ctx.today(), rule)
+        return running(ctx.today(), self.rule(ctx))
+
+    def rule(self, ctx: StationContext) -> WindowRule:
+        """Return the rule chosen for named periods (the station's when none or a wrong one)."""
+        return period_rule(self.cach_tinh) or WindowRule(ctx.settings.report_windows)
 
     def address(self, window: Window) -> str:
         """Return the query that asks for `window` again (the downloads' links)."""
-        if window.period.code.count("/"):
-            where = f"tu={window.first_day.isoformat()}&den={window.last_day.isoformat()}"
-        else:
-            where = f"ky={window.period.code}"
-        return f"{where}&cach_tinh={window.rule.value}"
+        if window.rule is WindowRule.DAYS:
+            return f"tu={window.first_day.isoformat()}&den={window.last_day.isoformat()}"
+        return f"ky={window.period.code}&cach_tinh={window.rule.value}"
 
 
 QueryDep = Annotated[ReportQuery, Query()]
@@ -77,7 +78,8 @@ def report_page(
     return render(
         request, session, "reports.html", report=report, summary=report.summary,
         window=window, charts=charts(report), errors=errors, error=loi, saved=ok,
-        choices=offered(ctx.today(), window.rule), rules=list(WindowRule),
+        choices=offered(ctx.today(), asked.rule(ctx)), rules=PERIOD_RULES,
+        rule_chosen=asked.rule(ctx), days_rule=WindowRule.DAYS,
         query=asked.address(window), gaps=gaps[:SLOT_LINES_SHOWN], gap_count=len(gaps),
         slot_count=len(slots), closure=service.closure_for(session, window),
         topic_label=topic_label, month_label=month_label, asked=asked,
