@@ -54,6 +54,12 @@ class SchedulerSettings(StationSettings, PlanningSettings, PlayoutSettings):
 
     model_config = SECTION
 
+    # The audio the file output keeps of what aired (compressed to Opus after each programme,
+    # scheduler/archive.py) is kept this many days, and after that only deleted once a closed
+    # report covers its day (playlists/reports/retention.py): never while a period is open.
+    # The as-run log itself is never deleted.
+    aired_keep_days: int = Field(default=90, ge=1, le=3650)
+
     @property
     def onair_dir(self) -> Path:
         """Return the folder of the player's journals (what is on air now, for crash recovery)."""

@@ -7,8 +7,9 @@ refused before it can air anything.
 
 What goes on air lives in scheduler/playout/: `Airwaves` (the zones' channels and outputs),
 `SlotAiring`, `EmergencyDesk` and `Recovery`; amplifier power in amplifiers.py; the as-run
-writer in recorder.py. The station builds them, starts and stops them, and hands the stored
-jobs (jobs.py) over to them.
+writer in recorder.py; the audio of what aired, compressed and in time deleted, in
+archive.py. The station builds them, starts and stops them, and hands the stored jobs
+(jobs.py) over to them.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from playlists.planning.store import build_and_store, rules_from
 from playlists.slots.models import Zone
 from scheduler import jobs, reconcile
 from scheduler.amplifiers import Amplifiers
+from scheduler.archive import SWEEP_EVERY_MIN, AiredArchive
 from scheduler.lock import StationBusy, StationLock
 from scheduler.outputs.factory import OutputFactory, station_outputs
 from scheduler.playout.airwaves import Airwaves
@@ -85,11 +87,12 @@ class Station:
             job_defaults={"coalesce": True, "max_instances": 1},
         )
         self.recorder = Recorder(session_factory, settings.spool)
+        self.archive = AiredArchive(sessions=session_factory, clock=self.clock)
         self.air = Airwaves(
             settings=settings,
             sessions=session_factory,
             clock=self.clock,
-            outputs=output_factory or station_outputs(settings, self.clock),
+            outputs=output_factory or self._outputs(settings),
             recorder=self.recorder,
         )
         self._own_outputs = output_factory is None
@@ -109,7 +112,12 @@ class Station:
     def settings(self, value: SchedulerSettings) -> None:
         self.air.settings = value
         if self._own_outputs:
-            self.air.outputs = station_outputs(value, self.clock)
+            self.air.outputs = self._outputs(value)
+
+    def _outputs(self, settings: SchedulerSettings) -> OutputFactory:
+        # Each WAV the file output finishes goes to the archive (compressed once the station
+        # runs; a command airing alone leaves it for the station's next start).
+        return station_outputs(settings, self.clock, on_aired=self.archive.finished)
 
     # --- life cycle -----------------------------------------------------------------------
 
@@ -117,6 +125,8 @@ class Station:
         """Take the station lock, recover from a crash, plan, schedule, and go on air."""
         self.lock.acquire()
         self.air.stopping.clear()
+        # Before anything can air: every WAV already in aired/ is finished, none is open.
+        self.archive.start(self.settings.aired_dir)
         jobs.register(self.key, self)
         build_at = self.settings.plan_build_time
         # Paused: jobs stored by the last run wait until recovery and reconciliation are done.
@@ -134,6 +144,8 @@ class Station:
         self.scheduler.add_job(
             self.reconcile, IntervalTrigger(minutes=1), id="reconcile", replace_existing=True
         )
+        self.every(SWEEP_EVERY_MIN, self.sweep_aired, "aired-sweep")
+        self.sweep_aired()  # queued behind the WAVs left from before: start-up does not wait
         self.recorder.replay_spool()
         self.recover()
         with session_scope(self.sessions) as session:
@@ -164,6 +176,8 @@ class Station:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=True)
         self.air.join_all()
+        # Every programme is closed and handed on: compressed now, or at the next start.
+        self.archive.stop()
         self.emergencies.stop()
         self.air.close_channels()
         self.recorder.flush()
@@ -285,6 +299,13 @@ class Station:
     ) -> Emergency | None:
         """Air one emergency and its repeats where no station runs (`loa emergency`)."""
         return self.emergencies.air_alone(emergency_id, self.lock, progress)
+
+    def sweep_aired(self) -> None:
+        """Delete, in the archive's thread, the aired audio retention no longer keeps."""
+        settings = self.settings
+        self.archive.sweep_soon(
+            settings.aired_dir, tz=settings.zone, keep_days=settings.aired_keep_days
+        )
 
     def flush_asrun(self) -> None:
         """Wait until every reported result is in the as-run log."""

@@ -77,7 +77,7 @@ class Settings(
 
     @property
     def reports(self) -> ReportSettings:
-        """Return the report's windows, its issuer and signer, and aired audio's retention."""
+        """Return the report's windows, its issuer and its signer."""
         return section(self, ReportSettings)
 
     @property

@@ -180,7 +180,7 @@ class CapsSettings(BaseSettings):
 
 
 class ReportSettings(BaseSettings):
-    """The CCHC report: its windows, who issues and signs it, and how long aired audio stays.
+    """The CCHC report: its windows, and who issues and signs it.
 
     Names are written as the ward writes them; the report's header sets them in capitals.
     Lists (signer's title lines, recipients) are separated by "|".
@@ -198,9 +198,6 @@ class ReportSettings(BaseSettings):
         "Chủ tịch, các Phó Chủ tịch UBND phường|Lưu: VT, VHXH",
         max_length=2000,
     )
-    # Audio the file output kept of what aired: compressed, and deleted after this many days
-    # once the report of its period is closed (never before).
-    aired_keep_days: int = Field(default=90, ge=1, le=3650)
 
     @staticmethod
     def items(value: str) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from playlists.core.clock import Clock
 from playlists.core.text import slug
@@ -16,8 +17,16 @@ OutputFactory = Callable[[int | None, str], list[Output]]
 """Make a zone's outputs, given its id and name."""
 
 
-def station_outputs(settings: SchedulerSettings, clock: Clock) -> OutputFactory:
-    """Return the maker of each zone's outputs: the file or sound card, and Icecast when set."""
+def station_outputs(
+    settings: SchedulerSettings,
+    clock: Clock,
+    *,
+    on_aired: Callable[[Path], None] | None = None,
+) -> OutputFactory:
+    """Return the maker of each zone's outputs: the file or sound card, and Icecast when set.
+
+    `on_aired` is handed each WAV the file output finishes (the station's archive).
+    """
 
     def make(zone_id: int | None, zone_name: str) -> list[Output]:
         mode = settings.output
@@ -28,7 +37,7 @@ def station_outputs(settings: SchedulerSettings, clock: Clock) -> OutputFactory:
             device = settings.audio_device.replace("{zone}", slug(zone_name))
             outputs.append(DeviceOutput(device, clock))
         else:
-            outputs.append(FileSink(settings.aired_dir, clock))
+            outputs.append(FileSink(settings.aired_dir, clock, on_closed=on_aired))
         if settings.icecast_url:
             outputs.append(
                 IcecastOutput(

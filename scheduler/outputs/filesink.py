@@ -1,17 +1,22 @@
 """The file output: writes what aired as WAV, with a timing sheet, under the data folder.
 
-It is the default where there is no sound card, and what the tests listen to.
+It is the default where there is no sound card, and what the tests listen to. Each finished
+WAV is handed to `on_closed` (the station's archive compresses it, scheduler/archive.py).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import wave
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
 from playlists.core.clock import Clock
 from scheduler.outputs.base import BYTES_PER_SAMPLE, SAMPLE_RATE, Output, OutputError
+
+log = logging.getLogger(__name__)
 
 
 class FileSink(Output):
@@ -19,9 +24,18 @@ class FileSink(Output):
 
     name = "file"
 
-    def __init__(self, folder: Path, clock: Clock, sample_rate: int = SAMPLE_RATE) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        clock: Clock,
+        sample_rate: int = SAMPLE_RATE,
+        *,
+        on_closed: Callable[[Path], None] | None = None,
+    ) -> None:
         super().__init__(clock, sample_rate)
         self.folder = folder
+        # Told each WAV once it is complete; called on the air path, so it must not block.
+        self.on_closed = on_closed
         self._wav: wave.Wave_write | None = None
         self.path: Path | None = None
 
@@ -60,4 +74,10 @@ class FileSink(Output):
             try:
                 wav.close()  # writes the header's lengths: fails on a full disk
             except OSError as exc:
+                # Not handed on: the next start finds it among the WAVs left behind.
                 raise OutputError(f"cannot finish {self.path}: {exc}") from exc
+            if self.on_closed is not None and self.path is not None:
+                try:
+                    self.on_closed(self.path)
+                except Exception:  # the air path goes on whatever the archive does
+                    log.exception("handing %s on after it aired", self.path)
