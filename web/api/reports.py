@@ -14,6 +14,7 @@ from playlists.core.bounds import Day, Id
 from playlists.reports import service
 from playlists.reports.models import ReportClosure
 from playlists.reports.periods import PERIOD_FORMS, Window
+from playlists.reports.schemas import ReportRead
 from playlists.reports.view import report_json
 from web.auth import needs
 from web.deps import ContextDep, SessionDep
@@ -41,10 +42,10 @@ WindowDep = Annotated[Window, Depends(window_query)]
 @router.get(
     "/reports", dependencies=[needs(Action.READ)], summary="Số liệu báo cáo CCHC của một kỳ"
 )
-def report_figures(ctx: ContextDep, session: SessionDep, window: WindowDep) -> dict[str, Any]:
+def report_figures(ctx: ContextDep, session: SessionDep, window: WindowDep) -> ReportRead:
     report = service.build(session, window, tz=ctx.settings.zone, made_at=ctx.now(),
                            issuer=issuer(ctx))  # fmt: skip
-    return report_json(report)
+    return ReportRead.model_validate(report_json(report))
 
 
 FILE_RESPONSES: dict[int | str, dict[str, Any]] = {
