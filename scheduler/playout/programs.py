@@ -134,8 +134,9 @@ def load_slot_programs(
     planned_start, _planned_end = calendar.occurrence(day, slot.start, slot.duration_s, tz)
     slot_begin = start or planned_start
     # A slot played by hand: each item is due that much later than planned, so two manual
-    # plays of one slot on one day are two plays in the log and the report, not one.
-    moved = slot_begin - planned_start
+    # plays of one slot on one day are two plays in the log and the report, not one. A
+    # scheduled slot keeps its plan's instants whenever it starts: they say it aired once.
+    moved = slot_begin - planned_start if source is AirSource.MANUAL else timedelta(0)
     window = slot.window
     begin = slot_begin + timedelta(seconds=window.start_s)
     end = slot_begin + timedelta(seconds=window.end_s)
