@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, Float, ForeignKey, Integer, UniqueConstraint
+from sqlalchemy import JSON, Date, Float, ForeignKey, Index, Integer, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from playlists.bulletins.models import Bulletin, Rendering
@@ -27,7 +27,12 @@ class PlanItem(Base):
     """One planned play: a bulletin's rendering at a position in a zone's slot on a day."""
 
     __tablename__ = "plan_items"
-    __table_args__ = (UniqueConstraint("day", "zone_id", "slot_id", "position"),)
+    __table_args__ = (
+        UniqueConstraint("day", "zone_id", "slot_id", "position"),
+        # The report matches scheduled plays to the plan by these: without the index
+        # PostgreSQL may scan the window's items once per play (minutes for a city's quarter).
+        Index("ix_plan_items_play", "zone_id", "slot_id", "planned_start"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     day: Mapped[date] = mapped_column(ForeignKey("day_plans.day", ondelete="CASCADE"), index=True)

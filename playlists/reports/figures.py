@@ -22,13 +22,17 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     ColumnElement,
+    Date,
     Float,
+    Integer,
     Select,
     and_,
     case,
     func,
     literal,
+    null,
     select,
+    type_coerce,
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
@@ -36,7 +40,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
 from playlists.asrun.models import AirLog, AirSource, AirStatus
-from playlists.bulletins.workflow import list_topics
+from playlists.bulletins.models import Topic
 from playlists.core.clock import local_midnight
 from playlists.planning.models import PlanItem
 from playlists.reports.periods import Window
@@ -104,10 +108,10 @@ def _when() -> ColumnElement[datetime]:
 
 # The columns that make rows one play.
 _PLAY_KEY = (
+    AirLog.scheduled_start,  # first: the most telling column, so grouping sorts least
     AirLog.zone_id,
     AirLog.zone_name,
     AirLog.source,
-    AirLog.scheduled_start,
     AirLog.slot_id,
     AirLog.slot_name,
     AirLog.bulletin_id,
@@ -160,7 +164,9 @@ def plays_query(scope: Scope) -> Select[*tuple[Any, ...]]:
         .having(func.min(when) >= scope.start, func.min(when) < scope.end)
     )
     if scope.upto_seq is not None:
-        query = query.where(AirLog.seq <= scope.upto_seq)
+        # "+ 0": a bound on seq would lead SQLite to walk seq's unique index row by row,
+        # slower than the scan the window needs anyway.
+        query = query.where(AirLog.seq + 0 <= scope.upto_seq)
     return query
 
 
@@ -273,16 +279,22 @@ class PlanTopic:
 
 
 def plan_topics(session: Session) -> list[PlanTopic]:
-    """Return the plan's topics as they are now, in the plan's order ("Khác" last)."""
+    """Return the plan's topics as they are now, in the plan's order ("Khác", 0, last)."""
+    rows = session.scalars(select(Topic).order_by(Topic.code == 0, Topic.code))
     return [
         PlanTopic(t.code, t.name, t.target_plays_per_month, t.target_minutes_per_month)
-        for t in list_topics(session=session)
+        for t in rows
     ]
 
 
 def summarize(session: Session, scope: Scope, topics: Sequence[PlanTopic]) -> Summary:
-    """Count every figure of the window: one query over the log, one over the plans."""
-    plays = plays_query(scope).subquery("plays")
+    """Count every figure of the window in one statement over the log, and one over the plan.
+
+    The log is grouped into plays once (a CTE); the same plays feed two groupings joined by
+    UNION ALL: by topic, zone, month and source (part 0), and matched to the plan's items,
+    by slot (part 1). Reading the log twice would cost the city's quarter twice.
+    """
+    plays = plays_query(scope).cte("plays")
     bounds = scope.month_bounds()
     month_index = (
         case(*((plays.c.at < b, index) for index, b in enumerate(bounds)), else_=len(bounds))
@@ -292,6 +304,7 @@ def summarize(session: Session, scope: Scope, topics: Sequence[PlanTopic]) -> Su
     # An emergency and its repeats, on every zone, are one emergency: its audio says which.
     emergency_key = case((plays.c.source == AirSource.EMERGENCY, plays.c.rendering_sha256))
     aired = plays.c.rank.in_(AIRED_RANKS)
+    airtime = func.sum(case((aired, plays.c.aired_s), else_=0.0))
     group = (
         plays.c.topic_name,
         plays.c.zone_name,
@@ -302,11 +315,19 @@ def summarize(session: Session, scope: Scope, topics: Sequence[PlanTopic]) -> Su
         emergency_key,
         plays.c.reason,
     )
-    rows = session.execute(
-        select(*group, func.count(), func.sum(case((aired, plays.c.aired_s), else_=0.0))).group_by(
-            *group
-        )
-    ).all()
+    # Part 0 has no slot. Typed: the result of a UNION is read by its first part's types, and
+    # SQLite hands a date back as text unless its column says Date.
+    nothing: list[Any] = [
+        type_coerce(null(), Date),
+        *(type_coerce(null(), Integer) for _ in range(4)),
+    ]
+    by_group = select(literal(0), *group, func.count(), airtime, *nothing).group_by(*group)
+    # Part 1's columns: the part, then part 0's groups as NULL, then AiredSlot's fields.
+    slot_columns = _aired_slot_columns(plays)
+    by_slot = _aired_slots(plays, scope).with_only_columns(
+        literal(1), *([null()] * (len(group) - 1)), *slot_columns, maintain_column_froms=True
+    )
+    rows = session.execute(by_group.union_all(by_slot)).all()
 
     by_name = {topic.name: topic for topic in topics}
     topic_tally: dict[int, Tally] = {topic.code: Tally() for topic in topics}
@@ -317,19 +338,26 @@ def summarize(session: Session, scope: Scope, topics: Sequence[PlanTopic]) -> Su
     emergencies: set[Any] = set()
     counts = {rank: 0 for rank in _STATUS_OF_RANK}
     reasons: dict[tuple[AirStatus, str], int] = defaultdict(int)
+    aired_slots: dict[tuple[date, int, int], AiredSlot] = {}
     for row in rows:
-        topic_name, zone, month, source, rank, bulletin_id, emergency, reason, count, airtime = row
+        if row[0] == 1:
+            got = AiredSlot(*row[-8:])
+            aired_slots[got.day, got.zone_id, got.slot_id] = got
+            continue
+        topic_name, zone, month, source, rank, bulletin_id, emergency, reason, count, time_s = row[
+            1:11
+        ]
         counts[rank] += count
         if rank not in AIRED_RANKS:
             reasons[_STATUS_OF_RANK[rank], reason or ""] += count
             continue
-        airtime = float(airtime or 0.0)
-        totals.add(count, airtime, bulletin_id)
+        time_s = float(time_s or 0.0)
+        totals.add(count, time_s, bulletin_id)
         topic = by_name.get(topic_name)
-        topic_tally[topic.code if topic else 0].add(count, airtime, bulletin_id)
-        zones[zone].add(count, airtime, bulletin_id)
-        months[month_names[month]].add(count, airtime, bulletin_id)
-        sources[AirSource(source)].add(count, airtime, bulletin_id)
+        topic_tally[topic.code if topic else 0].add(count, time_s, bulletin_id)
+        zones[zone].add(count, time_s, bulletin_id)
+        months[month_names[month]].add(count, time_s, bulletin_id)
+        sources[AirSource(source)].add(count, time_s, bulletin_id)
         if emergency is not None:
             emergencies.add(emergency)
     months_long = scope.window.months_long
@@ -350,7 +378,7 @@ def summarize(session: Session, scope: Scope, topics: Sequence[PlanTopic]) -> Su
                 reasons.items(), key=lambda item: (-item[1], item[0][0], item[0][1])
             )
         ],
-        slot_lines=slot_lines(session, scope),
+        slot_lines=_slot_lines(session, scope, aired_slots),
         plan_topics=tuple(topics),
     )
 
@@ -426,29 +454,49 @@ def _planned_slots(scope: Scope) -> Select[*tuple[Any, ...]]:
     )
 
 
-def _aired_slots(scope: Scope) -> Select[*tuple[Any, ...]]:
-    """What aired of each planned slot: its planned items matched to scheduled plays."""
-    window = scope.window
-    plays = plays_query(scope).where(AirLog.source == AirSource.SCHEDULE).subquery("plays")
+@dataclass(frozen=True)
+class AiredSlot:
+    """What aired of one planned slot (a day, a zone, a slot), from the scheduled plays."""
+
+    reason: str | None
+    aired: int
+    aired_s: float | None
+    day: date
+    zone_id: int
+    slot_id: int
+    partial: int
+    failed_outputs: int | None
+
+
+def _aired_slot_columns(plays: Any) -> tuple[Any, ...]:
+    """The columns of `AiredSlot`, in its order, over the plays matched to plan items."""
     aired = plays.c.rank.in_(AIRED_RANKS)
     return (
-        select(
-            PlanItem.day,
-            PlanItem.zone_id,
-            PlanItem.slot_id,
-            func.sum(case((aired, 1), else_=0)).label("aired"),
-            func.sum(case((plays.c.rank == 1, 1), else_=0)).label("partial"),
-            func.sum(plays.c.failed_outputs).label("failed_outputs"),
-            func.sum(case((aired, plays.c.aired_s), else_=0.0)).label("aired_s"),
-            func.max(plays.c.reason).label("reason"),
-        )
+        func.max(plays.c.reason),
+        func.sum(case((aired, 1), else_=0)),
+        func.sum(case((aired, plays.c.aired_s), else_=0.0)),
+        PlanItem.day,
+        PlanItem.zone_id,
+        PlanItem.slot_id,
+        func.sum(case((plays.c.rank == 1, 1), else_=0)),
+        func.sum(plays.c.failed_outputs),
+    )
+
+
+def _aired_slots(plays: Any, scope: Scope) -> Select[*tuple[Any, ...]]:
+    """What aired of each planned slot: its planned items matched to scheduled plays."""
+    window = scope.window
+    return (
+        select(*_aired_slot_columns(plays))
+        .select_from(PlanItem)
         .join(
             plays,
             and_(
+                plays.c.source == AirSource.SCHEDULE,
                 plays.c.zone_id == PlanItem.zone_id,
                 plays.c.slot_id == PlanItem.slot_id,
-                plays.c.bulletin_id == PlanItem.bulletin_id,
                 plays.c.scheduled_start == PlanItem.planned_start,
+                plays.c.bulletin_id == PlanItem.bulletin_id,
             ),
         )
         .where(PlanItem.day >= window.first_day, PlanItem.day <= window.last_day)
@@ -457,12 +505,21 @@ def _aired_slots(scope: Scope) -> Select[*tuple[Any, ...]]:
 
 
 def slot_lines(session: Session, scope: Scope) -> list[SlotLine]:
-    """Return every planned slot of the window with what aired of it, in time order."""
+    """Return every planned slot of the window with what aired of it, in time order (alone:
+    `summarize` makes them along with every other figure)."""
+    plays = plays_query(scope).subquery("plays")
+    aired = {
+        (got.day, got.zone_id, got.slot_id): got
+        for got in (AiredSlot(*row) for row in session.execute(_aired_slots(plays, scope)))
+    }
+    return _slot_lines(session, scope, aired)
+
+
+def _slot_lines(
+    session: Session, scope: Scope, aired: dict[tuple[date, int, int], AiredSlot]
+) -> list[SlotLine]:
     zones = dict(session.execute(select(Zone.id, Zone.name)).all())
     slots = dict(session.execute(select(Slot.id, Slot.name)).all())
-    aired = {
-        (row.day, row.zone_id, row.slot_id): row for row in session.execute(_aired_slots(scope))
-    }
     lines = []
     for row in session.execute(_planned_slots(scope)):
         got = aired.get((row.day, row.zone_id, row.slot_id))
@@ -478,7 +535,7 @@ def slot_lines(session: Session, scope: Scope) -> list[SlotLine]:
                 partial=got.partial if got else 0,
                 # Planned items with no row in the log never aired either.
                 not_aired=max(0, row.planned - (got.aired if got else 0)),
-                failed_outputs=got.failed_outputs if got else 0,
+                failed_outputs=(got.failed_outputs or 0) if got else 0,
                 aired_s=float(got.aired_s or 0.0) if got else 0.0,
                 reason=(got.reason or "") if got else "Không có dòng nào trong nhật ký",
             )

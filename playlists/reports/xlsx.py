@@ -261,7 +261,7 @@ def _slots(book: Workbook, cells: _Cells, report: Report, session: Session) -> N
             "Đã phát", "Phát dở", "Không phát", "Đầu ra lỗi", "Đã phát (phút)", "Tình trạng",
             "Lý do"]  # fmt: skip
     cells.header(sheet, head, [11, 9, 22, 18, 10, 10, 9, 9, 10, 10, 11, 12, 50])
-    for row, line in enumerate(figures.slot_lines(session, report.summary.scope), start=1):
+    for row, line in enumerate(report.summary.slot_lines, start=1):
         local = line.start.astimezone(report.tz).replace(tzinfo=None)
         values: list[Any] = [
             line.day, local, line.zone_name, line.slot_name, line.planned,

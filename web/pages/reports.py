@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from playlists.accounts.roles import Action
 from playlists.core.bounds import Id
 from playlists.core.errors import DomainError, InputError
-from playlists.reports import figures, service
+from playlists.reports import service
 from playlists.reports.periods import PERIOD_RULES, Window, WindowRule, offered, running
 from playlists.reports.view import charts, month_label, topic_label
 from web.auth import needs
@@ -73,7 +73,7 @@ def report_page(
     window = asked.read(ctx, errors)
     report = service.build(session, window, tz=ctx.settings.zone, made_at=ctx.now(),
                            issuer=issuer(ctx))  # fmt: skip
-    slots = figures.slot_lines(session, report.summary.scope)
+    slots = report.summary.slot_lines
     gaps = [line for line in slots if not line.complete]
     return render(
         request, session, "reports.html", report=report, summary=report.summary,

@@ -1,4 +1,5 @@
-"""The CCHC report: per-topic airtime targets, and the register of closed reports.
+"""The CCHC report: per-topic airtime targets, the register of closed reports, and an index
+matching plan items to the plays of the as-run log.
 
 Revision ID: 0010_reports
 Revises: 0009_audit_log
@@ -17,6 +18,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    # The report matches scheduled plays to plan items by zone, slot and instant.
+    op.create_index("ix_plan_items_play", "plan_items", ["zone_id", "slot_id", "planned_start"])
     with op.batch_alter_table("topics") as batch:
         batch.add_column(sa.Column("target_plays_per_month", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("target_minutes_per_month", sa.Float(), nullable=True))
@@ -42,6 +45,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("report_closures")
+    op.drop_index("ix_plan_items_play", table_name="plan_items")
     with op.batch_alter_table("topics") as batch:
         batch.drop_column("target_minutes_per_month")
         batch.drop_column("target_plays_per_month")
