@@ -11,8 +11,21 @@ from playlists.core.db import Base
 from playlists.emergencies import models as emergencies
 from playlists.lexicon import models as lexicon
 from playlists.planning import models as planning
+from playlists.replica import models as replica
 from playlists.reports import models as reports
 from playlists.slots import models as slots
 
-AREAS = (accounts, slots, bulletins, planning, asrun, audit, alerts, emergencies, lexicon, reports)
+AREAS = (
+    accounts,
+    slots,
+    bulletins,
+    planning,
+    asrun,
+    audit,
+    alerts,
+    emergencies,
+    lexicon,
+    reports,
+    replica,
+)
 METADATA = Base.metadata

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import time, timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -49,7 +49,43 @@ class PlayoutSettings(BaseSettings):
         return value
 
 
-class SchedulerSettings(StationSettings, PlanningSettings, PlayoutSettings):
+class EdgeSettings(BaseSettings):
+    """Where the station airs (here, or at players by the loudspeakers) and how they talk.
+
+    docs/deployment.md: with `air_at=players` the server plans, keeps the log and sends
+    control messages through the MQTT broker at `mqtt_url`; each `loa player` airs its
+    zones from its own cache.
+    """
+
+    model_config = SECTION
+
+    air_at: Literal["here", "players"] = "here"
+    # mqtt://[USER:PASSWORD@]HOST[:PORT]; the password is a secret, never printed.
+    mqtt_url: str | None = None
+    # The first level of the broker's topics: loa/<station_code>/...
+    station_code: str = Field(default="phuong", pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")
+    player_days: int = Field(default=3, ge=1, le=14)
+    player_sync_every_min: float = Field(default=15.0, gt=0, le=1440)
+    player_heartbeat_s: float = Field(default=5.0, ge=1, le=300)
+    player_silent_after_s: float = Field(default=30.0, ge=3, le=3600)
+
+    @field_validator("mqtt_url")
+    @classmethod
+    def _mqtt_scheme(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("mqtt://", "mqtts://")):
+            raise ValueError("must look like mqtt://USER:PASSWORD@HOST:1883")
+        return value
+
+    @property
+    def sync_every(self) -> timedelta:
+        return timedelta(minutes=self.player_sync_every_min)
+
+    @property
+    def silent_after(self) -> timedelta:
+        return timedelta(seconds=self.player_silent_after_s)
+
+
+class SchedulerSettings(StationSettings, PlanningSettings, PlayoutSettings, EdgeSettings):
     """What a running station's scheduler needs: its data, its planning rules, its playout."""
 
     model_config = SECTION
@@ -79,6 +115,11 @@ class SchedulerSettings(StationSettings, PlanningSettings, PlayoutSettings):
     def playout(self) -> PlayoutSettings:
         """Return the playout section alone."""
         return section(self, PlayoutSettings)
+
+    @property
+    def edge(self) -> EdgeSettings:
+        """Return where the station airs and how its players talk to it."""
+        return section(self, EdgeSettings)
 
     @property
     def planning(self) -> PlanningSettings:

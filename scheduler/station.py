@@ -41,6 +41,7 @@ from playlists.slots.models import Zone
 from scheduler import jobs, reconcile
 from scheduler.amplifiers import Amplifiers
 from scheduler.archive import SWEEP_EVERY_MIN, AiredArchive
+from scheduler.edge.relay import Relay
 from scheduler.lock import StationBusy, StationLock
 from scheduler.outputs.factory import OutputFactory, station_outputs
 from scheduler.playout.airwaves import Airwaves
@@ -71,8 +72,11 @@ class Station:
         session_factory: sessionmaker[Session],
         clock: Clock | None = None,
         output_factory: OutputFactory | None = None,
+        builds_plans: bool = True,
     ) -> None:
         self.sessions = session_factory
+        # A player at the loudspeakers airs the plans its server sends: it builds none.
+        self.builds_plans = builds_plans
         self.clock = clock or SystemClock()
         engine = session_factory.kw["bind"]
         self.key = station_key(settings.db_url)
@@ -102,6 +106,10 @@ class Station:
         self.amplifiers = Amplifiers(self.air)
         self._reconciling = threading.Lock()
         self._fired: set[str] = set()  # ids of the slot and amplifier jobs that have run
+        # LOA_AIR_AT=players: the players air; this station plans and tells them (relay.py).
+        self.relay: Relay | None = None
+        if settings.air_at == "players":
+            self.relay = Relay(settings, session_factory, self.clock)
 
     @property
     def settings(self) -> SchedulerSettings:
@@ -123,23 +131,18 @@ class Station:
 
     def start(self) -> None:
         """Take the station lock, recover from a crash, plan, schedule, and go on air."""
+        if self.relay is not None:
+            self._start_for_players(self.relay)
+            return
         self.lock.acquire()
         self.air.stopping.clear()
         # Before anything can air: every WAV already in aired/ is finished, none is open.
         self.archive.start(self.settings.aired_dir)
         jobs.register(self.key, self)
-        build_at = self.settings.plan_build_time
         # Paused: jobs stored by the last run wait until recovery and reconciliation are done.
         self.scheduler.start(paused=True)
-        self.scheduler.add_job(
-            jobs.BUILD_TOMORROW,
-            CronTrigger(hour=build_at.hour, minute=build_at.minute, timezone=self.settings.zone),
-            args=[self.key],
-            id="build-tomorrow",
-            jobstore=STORE,
-            replace_existing=True,
-            misfire_grace_time=3600,
-        )
+        if self.builds_plans:
+            self._add_build_job()
         # Another process (`loa plan build`, an approval from the CLI) may change the plan.
         self.scheduler.add_job(
             self.reconcile, IntervalTrigger(minutes=1), id="reconcile", replace_existing=True
@@ -156,6 +159,29 @@ class Station:
         self.emergencies.start()
         log.info("station started; %d slot job(s) scheduled", len(self.air_jobs()))
 
+    def _start_for_players(self, relay: Relay) -> None:
+        """Plan, and keep the players told: nothing airs here (docs/deployment.md)."""
+        self.lock.acquire()
+        jobs.register(self.key, self)
+        self.scheduler.start(paused=True)
+        self._add_build_job()
+        self._build_missing_plans()
+        relay.start()
+        self.scheduler.resume()
+        log.info("station started for its players (broker %s)", relay.bus.url)
+
+    def _add_build_job(self) -> None:
+        build_at = self.settings.plan_build_time
+        self.scheduler.add_job(
+            jobs.BUILD_TOMORROW,
+            CronTrigger(hour=build_at.hour, minute=build_at.minute, timezone=self.settings.zone),
+            args=[self.key],
+            id="build-tomorrow",
+            jobstore=STORE,
+            replace_existing=True,
+            misfire_grace_time=3600,
+        )
+
     def every(self, minutes: float, job: Callable[[], object], job_id: str) -> None:
         """Run a housekeeping job every few minutes (first run one interval from now)."""
         self.scheduler.add_job(
@@ -171,6 +197,8 @@ class Station:
 
     def shutdown(self) -> None:
         """Stop: programmes on air are cut and logged partial, the rest of their slot missed."""
+        if self.relay is not None:
+            self.relay.stop()
         self.air.cut_all()
         self.emergencies.wake()
         if self.scheduler.running:
@@ -187,6 +215,13 @@ class Station:
 
     def catch_up(self) -> None:
         """Build missing plans, log slots that passed unaired as missed, and reconcile jobs."""
+        if self.builds_plans:
+            self._build_missing_plans()
+        self.slots.log_passed_slots()
+        self.reconcile()
+
+    def _build_missing_plans(self) -> None:
+        """Build today's plan, and tomorrow's after the evening build time, if missing."""
         now = self.clock.now()
         local = now.astimezone(self.settings.zone)
         with session_scope(self.sessions) as session:
@@ -203,8 +238,6 @@ class Station:
             log.exception("plan build at start-up failed")
             self.air.alert(AlertKind.SCHEDULER, "Không lập được lịch phát khi khởi động.",
                            "plan build at start-up failed")  # fmt: skip
-        self.slots.log_passed_slots()
-        self.reconcile()
 
     # --- planning and jobs ----------------------------------------------------------------
 
@@ -238,7 +271,13 @@ class Station:
         return sorted(j.id for j in self.scheduler.get_jobs() if j.id.startswith(prefix))
 
     def reconcile(self) -> None:
-        """Make the slot and amplifier jobs match the stored plan for the next two days."""
+        """Make the slot and amplifier jobs match the stored plan for the next two days.
+
+        For players (LOA_AIR_AT=players), tell them instead: they make their own jobs.
+        """
+        if self.relay is not None:
+            self.relay.plans_changed()
+            return
         if not self.scheduler.running:
             return
         with self._reconciling:
@@ -287,7 +326,10 @@ class Station:
             self.air.channel(zone_id, zone_name)
 
     def emergency_requested(self) -> None:
-        """Look for emergency requests now instead of at the next poll."""
+        """Look for emergency requests now instead of at the next poll (or hand them over)."""
+        if self.relay is not None:
+            self.relay.send_due()
+            return
         self.emergencies.wake()
 
     def air_due_emergencies(self) -> list[threading.Thread]:

@@ -20,6 +20,8 @@ class Role(enum.StrEnum):
     OPERATOR = "operator"
     REPORTER = "reporter"
     ADMIN = "admin"
+    # Not a person: a player at the loudspeakers, signing in with an API token of its own.
+    PLAYER = "player"
 
     @property
     def label(self) -> str:
@@ -32,6 +34,7 @@ _ROLE_LABELS = {
     Role.OPERATOR: "Kỹ thuật viên vận hành",
     Role.REPORTER: "Cán bộ báo cáo",
     Role.ADMIN: "Quản trị",
+    Role.PLAYER: "Máy phát tại cụm loa",
 }
 
 
@@ -61,6 +64,8 @@ class Action(enum.StrEnum):
     # Admin.
     MANAGE_USERS = "manage_users"
     READ_AUDIT = "read_audit"
+    # Player.
+    SYNC_PLAYER = "sync_player"
 
     @property
     def label(self) -> str:
@@ -85,9 +90,11 @@ _ACTION_LABELS = {
     Action.SET_REPORT_TARGETS: "đặt chỉ tiêu tuyên truyền theo nội dung",
     Action.MANAGE_USERS: "quản lý người dùng, vai trò và mã API",
     Action.READ_AUDIT: "xem nhật ký thao tác",
+    Action.SYNC_PLAYER: "nhận lịch phát và âm thanh, gửi nhật ký phát sóng của máy phát",
 }
 
-EVERYONE = frozenset(Role)
+# Every person: a player reads nothing of the pages, it only syncs.
+EVERYONE = frozenset(Role) - {Role.PLAYER}
 
 # The permission table. READ and OWN_ACCOUNT need only a signed-in user with any role.
 ALLOWED: dict[Action, frozenset[Role]] = {
@@ -108,6 +115,7 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     Action.SET_REPORT_TARGETS: frozenset({Role.REPORTER}),
     Action.MANAGE_USERS: frozenset({Role.ADMIN}),
     Action.READ_AUDIT: frozenset({Role.ADMIN}),
+    Action.SYNC_PLAYER: frozenset({Role.PLAYER}),
 }
 
 

@@ -20,6 +20,7 @@ class AlertKind(enum.StrEnum):
     SCHEDULER = "scheduler"
     AMPLIFIER = "amplifier"
     EMERGENCY = "emergency"
+    PLAYER = "player"
 
     @property
     def label(self) -> str:
@@ -30,6 +31,7 @@ class AlertKind(enum.StrEnum):
             "scheduler": "Bộ lập lịch",
             "amplifier": "Bộ khuếch đại",
             "emergency": "Khẩn cấp",
+            "player": "Máy phát",
         }[self]
 
 

@@ -294,3 +294,65 @@ def cancel(session: Session, emergency_id: int) -> Emergency:
 def recent(session: Session, *, limit: int = 20) -> list[Emergency]:
     """Return the latest emergency requests, newest first."""
     return list(session.scalars(select(Emergency).order_by(Emergency.id.desc()).limit(limit)))
+
+
+# Said of a request the server handed to its players (docs/deployment.md): the players air it
+# and log each airing; the server's row shows it sent, and stoppable while repeats remain.
+HANDED_OVER = "Đã gửi tới các máy phát; nhật ký phát sóng ghi từng lần phát."
+
+
+def handed_over(session: Session, emergency: Emergency, *, now: datetime) -> None:
+    """Record that a claimed request went to the players (it stays AIRING until its end)."""
+    emergency.reason = HANDED_OVER
+    emergency.next_at = None
+
+
+def end_handed_over(session: Session, *, now: datetime) -> list[Emergency]:
+    """Mark DONE the handed-over requests whose last repeat has surely ended at the players."""
+    done = []
+    for emergency in session.scalars(
+        select(Emergency).where(
+            Emergency.status == EmergencyStatus.AIRING, Emergency.reason == HANDED_OVER
+        )
+    ):
+        last = emergency.created_at + timedelta(
+            minutes=emergency.every_min * (emergency.repeat - 1),
+            seconds=emergency.duration_s + RESUME_WITHIN.total_seconds(),
+        )
+        if now >= last:
+            emergency.status = EmergencyStatus.DONE
+            done.append(emergency)
+    return done
+
+
+def take_handed(
+    session: Session,
+    *,
+    title: str,
+    text: str,
+    requested_by: str,
+    audio_file: str,
+    sha256: str,
+    duration_s: float,
+    zone_ids: list[int],
+    repeat: int,
+    every_min: float,
+    now: datetime,
+) -> Emergency:
+    """Store, on a player, an emergency its server handed over: due at once."""
+    emergency = Emergency(
+        requested_by=requested_by[:MAX_NAME], title=title, text=text, audio_file=audio_file,
+        audio_sha256=sha256, duration_s=duration_s, zone_ids=sorted(set(zone_ids)),
+        repeat=repeat, every_min=every_min if repeat > 1 else 0.0, next_at=now,
+        status=EmergencyStatus.PENDING, created_at=now,
+    )  # fmt: skip
+    session.add(emergency)
+    session.flush()
+    return emergency
+
+
+def stop_handed(session: Session, emergency_id: int) -> None:
+    """On a player: end the repeats of an emergency its server stopped."""
+    emergency = session.get(Emergency, emergency_id)
+    if emergency is not None and emergency.status.stoppable:
+        emergency.status, emergency.next_at = EmergencyStatus.CANCELLED, None

@@ -50,3 +50,11 @@ def station_outputs(
         return outputs
 
     return make
+
+
+def output_names(settings: SchedulerSettings) -> list[str]:
+    """Name the outputs each zone airs on (a player's status shows them)."""
+    mode = settings.output
+    if mode == "auto":
+        mode = "device" if has_sound_card() else "file"
+    return [mode, *(["icecast"] if settings.icecast_url else [])]

@@ -20,6 +20,7 @@ from web.api import (
     emergencies,
     lexicon,
     plan,
+    players,
     reports,
     slots,
 )
@@ -53,5 +54,6 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 router = APIRouter(prefix="/api", tags=["api"], responses=ERRORS)
-for area in (account, slots, bulletins, plan, airlog, reports, lexicon, alerts, emergencies):
+for area in (account, slots, bulletins, plan, airlog, reports, lexicon, alerts, emergencies,
+             players):
     router.include_router(area.router)

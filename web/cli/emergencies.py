@@ -62,6 +62,10 @@ def emergency(
         where = ", ".join(zone or []) or "mọi cụm loa"
         typer.echo(f"Tin khẩn cấp số {request_id} ({duration_s:.1f} giây) cho {where}.")
 
+        if ctx.settings.air_at == "players":
+            typer.echo("Máy chủ chuyển tin tới các máy phát ngay khi đài đang chạy (loa serve).")
+            return
+
         def progress(state: Emergency) -> None:
             typer.echo(f"Đã phát {state.plays_done}/{state.repeat} lần ({state.status.label}).")
 

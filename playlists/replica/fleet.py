@@ -1,0 +1,97 @@
+"""The station's players as the server knows them: their reports, and when to worry."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from annotated_types import MaxLen
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from playlists.replica.models import Player
+
+PlayerName = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_.-]*$")]
+
+
+class PlayerStatus(BaseModel):
+    """What a player says of itself in each heartbeat (and its last will says: gone)."""
+
+    name: PlayerName
+    online: bool = True
+    horizon: date | None = None
+    last_sync_at: datetime | None = None
+    clock_offset_ms: float | None = None
+    outputs: Annotated[list[Annotated[str, MaxLen(100)]], MaxLen(50)] = []
+    pending_rows: Annotated[int, Field(ge=0)] = 0
+    version: Annotated[str, MaxLen(32)] = ""
+
+
+def record(session: Session, status: PlayerStatus, *, now: datetime) -> Player:
+    """Store a player's report (a last will keeps what the player said before it)."""
+    player = session.get(Player, status.name)
+    if player is None:
+        player = Player(name=status.name, outputs=[], pending_rows=0, version="")
+        session.add(player)
+    player.online = status.online
+    player.last_seen_at = now if status.online else player.last_seen_at
+    if status.online:
+        player.horizon = status.horizon
+        player.last_sync_at = status.last_sync_at
+        player.clock_offset_ms = status.clock_offset_ms
+        player.outputs = list(status.outputs)
+        player.pending_rows = status.pending_rows
+        player.version = status.version
+    session.flush()
+    return player
+
+
+def players(session: Session) -> list[Player]:
+    """Return every player the station has heard of, by name."""
+    return list(session.scalars(select(Player).order_by(Player.name)))
+
+
+@dataclass(frozen=True)
+class Worry:
+    """Why a player needs a person's attention, in Vietnamese."""
+
+    player: str
+    message: str  # the same words while the problem lasts: one alert, not one a minute
+    detail: str = ""
+
+
+def worries(
+    found: Sequence[Player], *, now: datetime, tz: ZoneInfo, silent_after: timedelta,
+    sync_every: timedelta,
+) -> list[Worry]:  # fmt: skip
+    """Return what is wrong with each player: silent, or its plans end before its next sync.
+
+    A player's plans end at the local midnight after its horizon; they must outlast the sync
+    after next, so that one failed sync costs nothing. Pure: the caller passes the instant.
+    """
+    out: list[Worry] = []
+    for player in found:
+        seen = player.last_seen_at
+        if not player.online or seen is None or now - seen > silent_after:
+            since = "never connected" if seen is None else f"last seen {seen.isoformat()}"
+            out.append(Worry(player.name, f"Máy phát {player.name} mất liên lạc.", since))
+            continue
+        synced = player.last_sync_at or now
+        if player.horizon is None:
+            out.append(Worry(player.name, f"Máy phát {player.name} chưa có lịch phát nào."))
+        elif plans_end(player.horizon, tz) < synced + 2 * sync_every:
+            said = (
+                f"Máy phát {player.name} chỉ có lịch đến hết ngày {player.horizon:%d/%m/%Y}: "
+                "lịch sẽ hết trước lần đồng bộ tới."
+            )
+            out.append(Worry(player.name, said))
+    return out
+
+
+def plans_end(horizon: date, tz: ZoneInfo) -> datetime:
+    """Return the instant a player holding plans up to `horizon` runs out of them."""
+    return datetime.combine(horizon + timedelta(days=1), time(0), tzinfo=tz)

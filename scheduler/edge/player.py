@@ -1,0 +1,440 @@
+"""`loa player`: a player beside a ward's amplifiers, airing from its own cache.
+
+It keeps the coming days' plans and all their audio in its own database and media folder
+(playlists/replica/snapshot.py), airs them with the station's own playout engine and outputs
+(a `Station` that builds no plans), and writes its as-run log locally, connected or not. Three
+threads keep it in step with the server, each retrying on its own:
+
+- sync: fetch the snapshot and every audio file it lacks (checked by SHA-256) first, then
+  apply the rows and remake the jobs; every `player_sync_every_min`, at once on a "plan
+  changed" message, and at every reconnection to the broker;
+- upload: send the as-run rows the server has not acknowledged, in order, with stable ids;
+- heartbeat: publish its status (retained), its last will saying it is gone.
+
+An emergency message is aired within the desk's poll of its arrival; the audio comes by
+HTTP first. With the server unreachable, `loa player emergency` on this machine airs one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+import threading
+import time as _time
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import requests
+from pydantic import ValidationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from playlists.asrun.models import AirLog
+from playlists.core.clock import Clock
+from playlists.core.db import (
+    ensure_migrated,
+    make_engine,
+    make_session_factory,
+    session_scope,
+    shown_url,
+)
+from playlists.emergencies import service as emergencies
+from playlists.emergencies.models import Emergency
+from playlists.replica import fleet, snapshot
+from playlists.replica.uploads import row_from_log
+from scheduler.edge import messages
+from scheduler.edge.bus import Bus
+from scheduler.outputs.factory import output_names
+from scheduler.settings import SchedulerSettings
+from scheduler.station import Station
+
+log = logging.getLogger(__name__)
+
+VERSION = "1"
+UPLOAD_BATCH = 200
+UPLOAD_EVERY_S = 5.0
+HTTP_TIMEOUT_S = 20.0
+CHUNK = 1 << 16
+
+
+class ServerUnreachable(Exception):
+    """The server did not answer, or answered with an error (details in English)."""
+
+
+@dataclass(frozen=True)
+class PlayerConfig:
+    """Who the player is and where its server is. `token` is a secret: never logged."""
+
+    server: str
+    token: str
+    name: str
+
+    def __repr__(self) -> str:  # the token stays out of every log and traceback
+        return f"PlayerConfig(server={self.server!r}, name={self.name!r}, token=***)"
+
+
+class ServerLink:
+    """The player's HTTP calls to its server (requests), with the player's token."""
+
+    def __init__(self, config: PlayerConfig) -> None:
+        self.base = config.server.rstrip("/")
+        self.http = requests.Session()
+        self.http.headers["Authorization"] = f"Bearer {config.token}"
+
+    def _get(self, path: str, **kwargs: Any) -> requests.Response:
+        try:
+            answer = self.http.get(self.base + path, timeout=HTTP_TIMEOUT_S, **kwargs)
+        except requests.RequestException as exc:
+            raise ServerUnreachable(f"GET {path}: {type(exc).__name__}") from None
+        if answer.status_code != 200:
+            raise ServerUnreachable(f"GET {path}: HTTP {answer.status_code} {answer.text[:200]}")
+        return answer
+
+    def snapshot(self, days: int, first: date) -> tuple[dict[str, Any], float]:
+        """Return the snapshot and this machine's clock offset from the server's, in ms."""
+        sent = _time.time()
+        answer = self._get("/api/player/snapshot", params={"days": days, "from": str(first)})
+        received = _time.time()
+        data: dict[str, Any] = answer.json()
+        server = datetime.fromisoformat(data["server_time"]).timestamp()
+        # The server read its clock about halfway through the exchange.
+        offset_ms = ((sent + received) / 2 - server) * 1000
+        return data, offset_ms
+
+    def fetch_audio(self, sha256: str, target: Path) -> None:
+        """Download one file, check its SHA-256, and put it at `target` atomically."""
+        try:
+            answer = self.http.get(
+                f"{self.base}/api/player/audio/{sha256}", timeout=HTTP_TIMEOUT_S, stream=True
+            )
+        except requests.RequestException as exc:
+            raise ServerUnreachable(f"audio {sha256[:12]}: {type(exc).__name__}") from None
+        with answer:
+            if answer.status_code != 200:
+                raise ServerUnreachable(f"audio {sha256[:12]}: HTTP {answer.status_code}")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            digest = hashlib.sha256()
+            handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".part")
+            try:
+                with os.fdopen(handle, "wb") as out:
+                    for chunk in answer.iter_content(CHUNK):
+                        digest.update(chunk)
+                        out.write(chunk)
+                if digest.hexdigest() != sha256:
+                    raise ServerUnreachable(f"audio {sha256[:12]}: SHA-256 does not match")
+                os.replace(temporary, target)
+            finally:
+                if os.path.exists(temporary):
+                    os.unlink(temporary)
+
+    def send_rows(self, rows: list[dict[str, Any]]) -> int:
+        """Send as-run rows; return how many were new to the server."""
+        try:
+            answer = self.http.post(
+                f"{self.base}/api/player/asrun", json={"rows": rows}, timeout=HTTP_TIMEOUT_S
+            )
+        except requests.RequestException as exc:
+            raise ServerUnreachable(f"POST asrun: {type(exc).__name__}") from None
+        if answer.status_code != 200:
+            raise ServerUnreachable(f"POST asrun: HTTP {answer.status_code} {answer.text[:200]}")
+        return int(answer.json()["received"])
+
+
+class PlayerState:
+    """What the player remembers beside its database: its install id, what was acknowledged."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.path = data_dir / "player.json"
+        data_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self.data: dict[str, Any] = json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            # The install id makes this machine's row ids unique among all players, ever.
+            self.data = {"install_id": uuid.uuid4().hex, "acked_seq": 0, "taken": {}}
+            self.save()
+        self._lock = threading.Lock()
+
+    @property
+    def install_id(self) -> str:
+        return str(self.data["install_id"])
+
+    def get(self, key: str, default: Any = None) -> Any:
+        with self._lock:
+            return self.data.get(key, default)
+
+    def set(self, **values: Any) -> None:
+        with self._lock:
+            self.data.update(values)
+            self.save()
+
+    def save(self) -> None:
+        temporary = self.path.with_suffix(".tmp")
+        temporary.write_text(json.dumps(self.data, sort_keys=True), encoding="utf-8")
+        os.replace(temporary, self.path)
+
+
+class EdgePlayer:
+    """The player: a plan-following `Station` on its own database, kept in step with the server."""
+
+    def __init__(
+        self,
+        config: PlayerConfig,
+        settings: SchedulerSettings,
+        *,
+        clock: Clock | None = None,
+        station: Station | None = None,
+    ) -> None:
+        self.config = config
+        self.settings = settings
+        self.engine = make_engine(settings.db_url, pool_size=10)
+        ensure_migrated(self.engine)
+        self.sessions: sessionmaker[Session] = make_session_factory(self.engine)
+        self.station = station or Station(
+            settings=settings, session_factory=self.sessions, clock=clock, builds_plans=False
+        )
+        self.clock = self.station.clock
+        self.state = PlayerState(settings.data_dir)
+        self.link = ServerLink(config)
+        self.stopping = threading.Event()
+        self._sync_now = threading.Event()
+        self._upload_now = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._lock = threading.Lock()
+        self.bus: Bus | None = None
+        if settings.mqtt_url:
+            code = settings.station_code
+            gone = fleet.PlayerStatus(name=config.name, online=False).model_dump_json()
+            self.bus = Bus(
+                settings.mqtt_url,
+                f"loa-player-{code}-{config.name}",
+                subscriptions=tuple(
+                    messages.topic(code, kind)
+                    for kind in (messages.PLAN, messages.EMERGENCY, messages.STOP)
+                ),
+                on_message=self._heard,
+                will=(self._status_topic, gone.encode()),
+                keepalive_s=max(1, int(settings.player_heartbeat_s)),
+                on_connect=self._sync_now.set,  # whatever changed while we were away
+            )
+
+    @property
+    def _status_topic(self) -> str:
+        return messages.topic(self.settings.station_code, messages.PLAYERS, self.config.name)
+
+    # --- life cycle ---------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Go on air from the cache at once; then reach for the server in the background."""
+        self.station.start()
+        for name, target in (
+            ("sync", self._sync_loop),
+            ("upload", self._upload_loop),
+            ("heartbeat", self._heartbeat_loop),
+        ):
+            thread = threading.Thread(target=target, name=f"player {name}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        if self.bus is not None:
+            self.bus.start()
+        log.info("player %s started; server %s", self.config.name, shown_url(self.config.server))
+
+    def stop(self) -> None:
+        """Stop airing (the station's shutdown logs what was cut), send what can be sent."""
+        self.stopping.set()
+        self._sync_now.set()
+        self._upload_now.set()
+        for thread in self._threads:
+            thread.join(timeout=30)
+        self.station.shutdown()
+        try:
+            self.upload_once()
+        except ServerUnreachable as exc:
+            log.info("as-run rows stay queued for the next start: %s", exc)
+        if self.bus is not None:
+            offline = fleet.PlayerStatus(name=self.config.name, online=False)
+            self.bus.publish(self._status_topic, offline.model_dump_json().encode(), retain=True)
+            self.bus.stop()
+        self.engine.dispose()
+
+    # --- sync ---------------------------------------------------------------------------------
+
+    def sync_once(self) -> snapshot.Applied:
+        """Fetch the coming days' plans and their audio; apply them; remake the jobs."""
+        today = self.clock.now().astimezone(self.settings.zone).date()
+        data, offset_ms = self.link.snapshot(self.settings.player_days, today)
+        media = self.settings.media_dir
+        fetched = 0
+        for audio in snapshot.audio_of(data):
+            target = _inside(media, audio.file)
+            if not (target.is_file() and _sha256(target) == audio.sha256):
+                self.link.fetch_audio(audio.sha256, target)
+                fetched += 1
+        with self._lock, session_scope(self.sessions) as session:
+            applied = snapshot.apply(session, data)
+        self.station.reconcile()
+        self.state.set(
+            horizon=(applied.days[-1].isoformat() if applied.days else None),
+            last_sync_at=self.clock.now().isoformat(),
+            clock_offset_ms=round(offset_ms, 1),
+            revision=data["revision"],
+        )
+        log.info("synced %s..%s: %d item(s), %d audio file(s) fetched",
+                 applied.first_day, applied.last_day, applied.items, fetched)  # fmt: skip
+        return applied
+
+    def _sync_loop(self) -> None:
+        every = self.settings.sync_every.total_seconds()
+        retry = 2.0
+        while not self.stopping.is_set():
+            try:
+                self.sync_once()
+                retry = 2.0
+                wait = every
+            except ServerUnreachable as exc:
+                log.warning("sync failed, airing from the cache: %s", exc)
+                wait, retry = retry, min(retry * 2, 60.0)
+            except Exception:
+                log.exception("sync failed")
+                wait, retry = retry, min(retry * 2, 60.0)
+            self._sync_now.wait(wait)
+            self._sync_now.clear()
+
+    # --- as-run rows ----------------------------------------------------------------------------
+
+    def pending_rows(self) -> int:
+        """Return how many local as-run rows the server has not acknowledged."""
+        with session_scope(self.sessions) as session:
+            last = session.scalar(select(func.max(AirLog.seq))) or 0
+        return max(0, last - int(self.state.get("acked_seq", 0)))
+
+    def upload_once(self) -> int:
+        """Send every unacknowledged row, oldest first, in batches; return how many were sent."""
+        self.station.flush_asrun()
+        sent = 0
+        while True:
+            acked = int(self.state.get("acked_seq", 0))
+            with session_scope(self.sessions) as session:
+                rows = list(
+                    session.scalars(
+                        select(AirLog).where(AirLog.seq > acked).order_by(AirLog.seq)
+                        .limit(UPLOAD_BATCH)
+                    )
+                )  # fmt: skip
+                batch = [
+                    row_from_log(row, self.state.install_id).model_dump(mode="json") for row in rows
+                ]
+            if not rows:
+                return sent
+            self.link.send_rows(batch)
+            self.state.set(acked_seq=rows[-1].seq)
+            sent += len(rows)
+
+    def _upload_loop(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                self.upload_once()
+            except ServerUnreachable as exc:
+                log.info("as-run rows queued (%d): %s", self.pending_rows(), exc)
+            except Exception:
+                log.exception("upload failed")
+            self._upload_now.wait(UPLOAD_EVERY_S)
+            self._upload_now.clear()
+
+    # --- status ---------------------------------------------------------------------------------
+
+    def status(self) -> fleet.PlayerStatus:
+        """Return what the heartbeat says of this player."""
+        horizon = self.state.get("horizon")
+        synced = self.state.get("last_sync_at")
+        return fleet.PlayerStatus(
+            name=self.config.name,
+            online=True,
+            horizon=date.fromisoformat(horizon) if horizon else None,
+            last_sync_at=datetime.fromisoformat(synced) if synced else None,
+            clock_offset_ms=self.state.get("clock_offset_ms"),
+            outputs=output_names(self.settings),
+            pending_rows=self.pending_rows(),
+            version=VERSION,
+        )
+
+    def _heartbeat_loop(self) -> None:
+        while not self.stopping.is_set():
+            if self.bus is not None and self.bus.connected.is_set():
+                try:
+                    payload = self.status().model_dump_json().encode()
+                    self.bus.publish(self._status_topic, payload, retain=True)
+                except Exception:
+                    log.exception("heartbeat failed")
+            self.stopping.wait(self.settings.player_heartbeat_s)
+
+    # --- control messages -----------------------------------------------------------------------
+
+    def _heard(self, topic: str, payload: bytes) -> None:
+        kind = topic.rsplit("/", 1)[-1]
+        try:
+            if kind == messages.PLAN:
+                messages.PlanChanged.model_validate_json(payload)
+                self._sync_now.set()
+            elif kind == messages.EMERGENCY:
+                self.take_emergency(messages.EmergencyCall.model_validate_json(payload))
+            elif kind == messages.STOP:
+                self.stop_emergency(messages.StopCall.model_validate_json(payload).id)
+        except ValidationError:
+            log.warning("unreadable message on %s", topic)
+
+    def take_emergency(self, call: messages.EmergencyCall) -> Emergency | None:
+        """Air an emergency the server handed over (once, however often it is delivered)."""
+        taken: dict[str, int] = self.state.get("taken", {})
+        if str(call.id) in taken:
+            return None
+        now = self.clock.now()
+        if (now - call.sent_at).total_seconds() > messages.EMERGENCY_FRESH_S:
+            log.warning("emergency %d is stale (sent %s): not aired", call.id, call.sent_at)
+            return None
+        file = f"emergencies/server-{call.sha256[:16]}.wav"
+        target = _inside(self.settings.media_dir, file)
+        if not (target.is_file() and _sha256(target) == call.sha256):
+            self.link.fetch_audio(call.sha256, target)
+        with session_scope(self.sessions) as session:
+            emergency = emergencies.take_handed(
+                session, title=call.title, text=call.text, requested_by=call.requested_by,
+                audio_file=file, sha256=call.sha256, duration_s=call.duration_s,
+                zone_ids=call.zone_ids, repeat=call.repeat, every_min=call.every_min, now=now,
+            )  # fmt: skip
+        self.state.set(taken=taken | {str(call.id): emergency.id})
+        self.station.emergency_requested()
+        log.info("emergency %d from the server on air as local %d", call.id, emergency.id)
+        return emergency
+
+    def stop_emergency(self, server_id: int) -> None:
+        """End the repeats of an emergency the server stopped."""
+        local = self.state.get("taken", {}).get(str(server_id))
+        if local is None:
+            return
+        with session_scope(self.sessions) as session:
+            emergencies.stop_handed(session, int(local))
+
+
+def _inside(media: Path, file: str) -> Path:
+    """Return where a file named by the server goes, refusing a path out of the media folder."""
+    target = (media / file).resolve()
+    if not target.is_relative_to(media.resolve()):
+        raise ServerUnreachable(f"refused audio path outside the media folder: {file!r}")
+    return target
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as source:
+        for chunk in iter(lambda: source.read(CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+__all__ = ["EdgePlayer", "PlayerConfig", "ServerUnreachable"]

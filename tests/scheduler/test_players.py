@@ -1,0 +1,249 @@
+"""Players at the loudspeakers, for real: `loa serve` (LOA_AIR_AT=players) on PostgreSQL, a
+mosquitto broker and `loa player`, each its own process, the links cut by stopping the broker
+and killing the server.
+
+Slots air on time from the player's cache while the server is gone; an emergency taken at the
+player's own command line airs; when the server comes back, every as-run row reaches it
+exactly once, in the player's order, in a chain that verifies; a plan changed meanwhile
+reaches the player and airs. The server hears the player's heartbeats and, through the
+broker's last will, that it is gone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from playlists.accounts import service as accounts
+from playlists.accounts.roles import Role
+from playlists.asrun import ledger
+from playlists.asrun.models import AirLog, AirSource, AirStatus
+from playlists.core.db import make_engine, make_session_factory, session_scope
+from playlists.planning.models import DayPlan
+from playlists.replica.models import PlayerUpload
+from playlists.slots.models import Slot, Zone
+from tests.icecast_server import free_port
+from tests.mqtt_broker import Broker
+from tests.people import act_as, add_person
+from tests.scheduler.helpers import approved_bulletin, wait_for
+from web.context import StationContext
+from web.settings import Settings
+
+LOA = str(Path(sys.executable).parent / "loa")
+PLAYER = "loa-1"
+
+
+def base_env(data_dir: Path, broker: Broker) -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("LOA_")} | {
+        "LOA_DATA_DIR": str(data_dir),
+        "LOA_TTS_ENGINES": "offline",
+        "LOA_OUTPUT": "file",
+        "LOA_PREPARE_LEAD_S": "3",
+        "LOA_MQTT_URL": broker.url,
+        "LOA_STATION_CODE": "thu",
+        "LOA_PLAYER_HEARTBEAT_S": "1",
+        "LOA_MIN_GAP_MIN": "0",
+    }
+
+
+class Process:
+    """A `loa` command running in its own process, its output in a log file."""
+
+    def __init__(self, args: list[str], env: dict[str, str], log: Path) -> None:
+        self.log = log
+        self.process = subprocess.Popen(
+            [LOA, *args], env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT
+        )
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def kill(self) -> None:
+        if self.alive():
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.alive():
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """Slots a minute apart may air the same bulletin: no gap between its plays."""
+    return settings.model_copy(update={"min_gap_min": 0.0})
+
+
+@pytest.fixture
+def running(tmp_path: Path) -> Iterator[list[Process | Broker]]:
+    started: list[Process | Broker] = []
+    yield started
+    for thing in reversed(started):
+        thing.stop()
+
+
+def add_slot(ctx: StationContext, zone_id: int, name: str, seconds: float) -> datetime:
+    start = (ctx.now() + timedelta(seconds=seconds)).replace(microsecond=0)
+    with session_scope(ctx.sessions) as session:
+        zone = session.get(Zone, zone_id)
+        session.add(Slot(name=name, start=start.astimezone(ctx.settings.zone).time(),
+                         duration_s=40, zones=[zone]))  # fmt: skip
+    return start
+
+
+def get_json(url: str, token: str) -> Any:
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        return json.load(answer)
+
+
+def server_up(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.mark.databases("postgresql")
+def test_a_player_airs_from_its_cache_through_an_outage_and_the_log_arrives_once(
+    ctx: StationContext, running: list[Process | Broker], tmp_path: Path
+) -> None:
+    settings = ctx.settings
+    with session_scope(ctx.sessions) as session:
+        add_person(session, PLAYER, Role.PLAYER)
+        add_person(session, "doc", Role.OPERATOR)
+        act_as(session, Role.ADMIN)
+        _t, token = accounts.make_token(session, PLAYER, days=30, max_days=365,
+                                        label="máy phát", now=ctx.now())  # fmt: skip
+        _t, reader = accounts.make_token(session, "doc", days=30, max_days=365,
+                                         label="đọc", now=ctx.now())  # fmt: skip
+        zone = Zone(name="Cụm Chợ")
+        session.add(zone)
+        session.flush()
+        zone_id = zone.id
+    # Two slots already in the plan the player will hold before the link is cut.
+    first = add_slot(ctx, zone_id, "Sáng", 40)
+    second = add_slot(ctx, zone_id, "Trưa", 100)
+    bulletin = approved_bulletin(ctx, zone_id, "Phường triển khai dịch vụ công trực tuyến.", 3)
+    ctx.build_plan(ctx.today())
+
+    broker = Broker(tmp_path / "broker").start()
+    running.append(broker)
+    server_env = base_env(settings.data_dir, broker) | {"LOA_AIR_AT": "players"}
+    assert settings.database_url is not None
+    server_env["LOA_DATABASE_URL"] = settings.database_url
+    port = free_port()
+    server = Process(["serve", "--port", str(port)], server_env, tmp_path / "server.log")
+    running.append(server)
+    wait_for(lambda: server_up(port), timeout=90)
+
+    player_dir = tmp_path / "player"
+    player_env = base_env(player_dir, broker) | {"LOA_PLAYER_TOKEN": token}
+    player_args = ["player", "--server", f"http://127.0.0.1:{port}", "--name", PLAYER]
+    player = Process(player_args, player_env, tmp_path / "player.log")
+    running.append(player)
+    url = f"http://127.0.0.1:{port}/api/players"
+
+    def reported() -> dict[str, Any]:
+        found = [p for p in get_json(url, reader) if p["name"] == PLAYER]
+        return found[0] if found else {}
+
+    def last_planned() -> str:
+        with session_scope(ctx.sessions) as session:
+            return str(session.scalar(select(func.max(DayPlan.day))))
+
+    # The heartbeat reaches the server through the broker, with the cache's horizon: the
+    # last day the server has planned (tomorrow's plan is built in the evening).
+    wait_for(lambda: reported().get("horizon") == last_planned(), 60)
+    status = reported()
+    assert status["online"] and status["outputs"] == ["file"]
+    assert abs(status["clock_offset_ms"]) < 1000
+
+    local = make_session_factory(make_engine(f"sqlite:///{player_dir / 'loa.db'}"))
+
+    def local_log() -> list[AirLog]:
+        with session_scope(local) as session:
+            return list(session.scalars(select(AirLog).order_by(AirLog.seq)))
+
+    def server_log() -> list[AirLog]:
+        with session_scope(ctx.sessions) as session:
+            return list(session.scalars(select(AirLog).order_by(AirLog.seq)))
+
+    # 1. Connected: the first slot airs at the player, on time, and its row reaches the server.
+    wait_for(lambda: len(server_log()) == 1, timeout=120)
+    (aired,) = server_log()
+    assert (aired.bulletin_id, aired.status, aired.source) == (
+        bulletin, AirStatus.PLAYED, AirSource.SCHEDULE)  # fmt: skip
+    assert aired.actual_start is not None
+    assert abs((aired.actual_start - first).total_seconds()) < 2.0
+
+    # 2. An emergency requested on the server reaches the player through the broker.
+    sent = subprocess.run(
+        [LOA, "emergency", "--text", "Khẩn cấp: cắt điện khu chợ từ 14 giờ.", "--by", "doc"],
+        env=server_env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert sent.returncode == 0, sent.stderr
+    wait_for(lambda: any(r.source == AirSource.EMERGENCY for r in local_log()), timeout=30)
+
+    # 3. The link is cut: broker stopped, server killed.
+    broker.stop()
+    server.kill()
+    at_cut = len(server_log())
+    # Meanwhile the server's plan changes: a new slot later today.
+    third = add_slot(ctx, zone_id, "Chiều", 170)
+    ctx.build_plan(ctx.today())
+
+    # The second slot airs from the cache, and an emergency from the player's command line.
+    wait_for(lambda: any(r.actual_start and r.actual_start >= second - timedelta(seconds=2)
+                         for r in local_log() if r.source == AirSource.SCHEDULE), 150)  # fmt: skip
+    by_hand = subprocess.run(
+        [LOA, "player", "emergency", "--text", "Khẩn cấp tại chỗ: mất kết nối máy chủ."],
+        env=player_env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert by_hand.returncode == 0, by_hand.stderr
+    wait_for(lambda: sum(r.source == AirSource.EMERGENCY for r in local_log()) == 2, 30)
+    assert len(server_log()) == at_cut, "nothing reached the server while it was down"
+
+    # 4. The link comes back: the new slot reaches the player and airs; every row arrives once.
+    broker.start()  # on the same port, empty
+    server = Process(["serve", "--port", str(port)], server_env, tmp_path / "server2.log")
+    running.append(server)
+    wait_for(lambda: server_up(port), timeout=90)
+    wait_for(lambda: any(r.slot_name == "Chiều" for r in local_log()), timeout=240)
+    wait_for(lambda: len(server_log()) == len(local_log()), timeout=60)
+
+    here, there = local_log(), server_log()
+    fields = ("zone_id", "slot_id", "bulletin_id", "status", "source", "actual_start",
+              "actual_end", "reason")  # fmt: skip
+    assert [[getattr(r, f) for f in fields] for r in there] == [
+        [getattr(r, f) for f in fields] for r in here
+    ], "the server's log is the player's, in the player's order"
+    late = [r for r in there if r.slot_name == "Chiều"]
+    assert late and late[0].status == AirStatus.PLAYED
+    assert late[0].actual_start is not None
+    assert abs((late[0].actual_start - third).total_seconds()) < 2.0
+    with session_scope(ctx.sessions) as session:
+        assert ledger.verify(session).ok
+        origins = list(session.scalars(select(PlayerUpload.origin)))
+    assert len(origins) == len(set(origins)) == len(there)
+
+    # 5. The player vanishes without a word: the broker's last will tells the server.
+    assert reported()["online"]
+    player.kill()
+    wait_for(lambda: not reported()["online"], timeout=30)

@@ -1,0 +1,133 @@
+"""What players at the loudspeakers fetch and send (`loa player`), and the players as staff see
+them. A player signs in with an API token of a user holding the player role."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import FileResponse
+from pydantic import BaseModel
+from sqlalchemy import select
+
+from playlists.accounts.actor import Actor
+from playlists.accounts.roles import Action
+from playlists.bulletins.models import Rendering
+from playlists.core.bounds import Day
+from playlists.core.errors import NotFound
+from playlists.emergencies.models import Emergency
+from playlists.replica import fleet, snapshot
+from playlists.replica.uploads import AsRunBatch, ingest
+from web.auth import needs
+from web.deps import ContextDep, SessionDep
+
+router = APIRouter()
+
+Sha256 = Annotated[str, Path(pattern=r"^[0-9a-f]{64}$")]
+
+
+@router.get("/player/snapshot", summary="Lịch phát các ngày tới cho máy phát")
+def player_snapshot(
+    ctx: ContextDep,
+    session: SessionDep,
+    _actor: Annotated[Actor, needs(Action.SYNC_PLAYER)],
+    days: Annotated[int, Query(ge=1, le=snapshot.MAX_DAYS)] = 3,
+    first: Annotated[Day | None, Query(alias="from")] = None,
+) -> dict[str, Any]:
+    """The zones, slots and plans of `days` days from today, with the audio they need."""
+    now = ctx.now()
+    taken = snapshot.take(session, first_day=first or ctx.today(), days=days, now=now)
+    return taken | {"server_time": now.isoformat()}
+
+
+@router.get(
+    "/player/audio/{sha256}",
+    summary="Tệp âm thanh theo mã SHA-256",
+    response_class=FileResponse,
+    responses={200: {"description": "WAV", "content": {"audio/wav": {}}}},
+)
+def player_audio(
+    ctx: ContextDep,
+    session: SessionDep,
+    sha256: Sha256,
+    _actor: Annotated[Actor, needs(Action.SYNC_PLAYER)],
+) -> FileResponse:
+    """A rendering's or an emergency's mastered audio; the player checks its SHA-256."""
+    file = session.scalar(select(Rendering.file).where(Rendering.sha256 == sha256).limit(1))
+    if file is None:
+        file = session.scalar(
+            select(Emergency.audio_file).where(Emergency.audio_sha256 == sha256).limit(1)
+        )
+    media = ctx.settings.media_dir.resolve()
+    path = (media / file).resolve() if file else None
+    if path is None or not path.is_relative_to(media) or not path.is_file():
+        raise NotFound("Không có tệp âm thanh này.", f"no audio {sha256}")
+    return FileResponse(path, media_type="audio/wav")
+
+
+class Received(BaseModel):
+    """How many of the rows sent were new to the station's log."""
+
+    received: int
+    sent: int
+
+
+@router.post("/player/asrun", summary="Máy phát gửi nhật ký phát sóng")
+def player_asrun(
+    ctx: ContextDep,
+    session: SessionDep,
+    body: AsRunBatch,
+    actor: Annotated[Actor, needs(Action.SYNC_PLAYER)],
+) -> Received:
+    """Append the rows not received yet, in the order sent; sending again is harmless."""
+    added = ingest(session, player=actor.username, rows=body.rows, now=ctx.now())
+    return Received(received=added, sent=len(body.rows))
+
+
+class PlayerRead(BaseModel):
+    """A player as the station last heard of it, and what is wrong with it."""
+
+    name: str
+    online: bool
+    last_seen_at: datetime | None
+    horizon: date | None
+    last_sync_at: datetime | None
+    clock_offset_ms: float | None
+    outputs: list[str]
+    pending_rows: int
+    version: str
+    worries: list[str]
+
+
+@router.get("/players", dependencies=[needs(Action.READ)], summary="Các máy phát tại cụm loa")
+def players_list(ctx: ContextDep, session: SessionDep) -> list[PlayerRead]:
+    return player_rows(ctx, session)
+
+
+def player_rows(ctx: ContextDep, session: SessionDep) -> list[PlayerRead]:
+    """Every player with its worries (the page shows the same)."""
+    found = fleet.players(session)
+    settings = ctx.settings.edge
+    worries = fleet.worries(
+        found, now=ctx.now(), tz=ctx.settings.zone, silent_after=settings.silent_after,
+        sync_every=settings.sync_every,
+    )  # fmt: skip
+    said: dict[str, list[str]] = {}
+    for worry in worries:
+        said.setdefault(worry.player, []).append(worry.message)
+    return [
+        PlayerRead(
+            name=p.name,
+            online=p.online,
+            last_seen_at=p.last_seen_at,
+            horizon=p.horizon,
+            last_sync_at=p.last_sync_at,
+            clock_offset_ms=p.clock_offset_ms,
+            outputs=list(p.outputs),
+            pending_rows=p.pending_rows,
+            version=p.version,
+            worries=said.get(p.name, []),
+        )
+        for p in found
+    ]
