@@ -225,7 +225,7 @@ def test_changes_need_the_session_csrf_token_and_refuse_foreign_origins(
     )  # fmt: skip
     assert foreign.status_code == 403 and "trang web khác" in foreign.text
     with session_scope(ctx.sessions) as session:
-        assert session.scalar(select(func.count()).select_from(accounts.User)) == 6
+        assert session.scalar(select(func.count()).select_from(accounts.User)) == len(Role) + 1
     # A stale session's token (the operator signed in again since) no longer works either.
     assert (
         app_client.post("/khung-gio/cum-loa", data=form | {"csrf_token": good}).status_code == 403
