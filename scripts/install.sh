@@ -2,8 +2,9 @@
 # Install everything Loa Phường needs on a fresh Debian machine, then stop.
 #   bash scripts/install.sh          the station: ffmpeg, espeak-ng, Python packages in .venv
 #                                    (with the piper voice engine and the intelligibility check)
-#   bash scripts/install.sh --dev    also the test tools: Chromium for browser tests, icecast2 and
-#                                    PostgreSQL's server (the tests start their own), pytest, ruff...
+#   bash scripts/install.sh --dev    also the test tools: Chromium for browser tests, icecast2,
+#                                    PostgreSQL's server and mosquitto (the tests start their
+#                                    own), pytest, ruff...
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +24,8 @@ if [ "$dev" = 1 ]; then
   [ -x /usr/bin/icecast2 ] || packages+=(icecast2)
   # The tests run on PostgreSQL too, with a throwaway server of their own (tests/postgres_server.py).
   compgen -G "/usr/lib/postgresql/*/bin/postgres" >/dev/null || packages+=(postgresql)
+  # The players' tests run their own mosquitto broker (tests/mqtt_broker.py).
+  [ -x /usr/sbin/mosquitto ] || packages+=(mosquitto)
 fi
 python=${PYTHON:-python3}
 if ! command -v "$python" >/dev/null; then

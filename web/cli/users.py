@@ -24,7 +24,7 @@ user_app = typer.Typer(help="Người dùng, vai trò và mã API.", no_args_is_
 app.add_typer(user_app, name="user")
 
 ADMIN = "Quản trị"
-ROLE_HELP = "Vai trò, nhắc lại được: editor, approver, operator, reporter, admin"
+ROLE_HELP = "Vai trò, nhắc lại được: editor, approver, operator, reporter, admin, player"
 PASSWORD_STDIN_HELP = "Đọc mật khẩu từ stdin, một dòng (không có: in mật khẩu dùng một lần)"
 
 
