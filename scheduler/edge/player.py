@@ -86,6 +86,7 @@ class ServerLink:
         self.base = config.server.rstrip("/")
         self.http = requests.Session()
         self.http.headers["Authorization"] = f"Bearer {config.token}"
+        self.received = 0  # bytes of plans and audio received, for the status and the bench
 
     def _get(self, path: str, **kwargs: Any) -> requests.Response:
         try:
@@ -101,6 +102,7 @@ class ServerLink:
         sent = _time.time()
         answer = self._get("/api/player/snapshot", params={"days": days, "from": str(first)})
         received = _time.time()
+        self.received += len(answer.content)
         data: dict[str, Any] = answer.json()
         server = datetime.fromisoformat(data["server_time"]).timestamp()
         # The server read its clock about halfway through the exchange.
@@ -126,6 +128,7 @@ class ServerLink:
                     for chunk in answer.iter_content(CHUNK):
                         digest.update(chunk)
                         out.write(chunk)
+                        self.received += len(chunk)
                 if digest.hexdigest() != sha256:
                     raise ServerUnreachable(f"audio {sha256[:12]}: SHA-256 does not match")
                 os.replace(temporary, target)
@@ -266,10 +269,12 @@ class EdgePlayer:
 
     def sync_once(self) -> snapshot.Applied:
         """Fetch the coming days' plans and their audio; apply them; remake the jobs."""
+        began = _time.perf_counter()
         today = self.clock.now().astimezone(self.settings.zone).date()
         data, offset_ms = self.link.snapshot(self.settings.player_days, today)
         media = self.settings.media_dir
         fetched = 0
+        received = self.link.received
         for audio in snapshot.audio_of(data):
             target = _inside(media, audio.file)
             if not (target.is_file() and _sha256(target) == audio.sha256):
@@ -283,6 +288,8 @@ class EdgePlayer:
             last_sync_at=self.clock.now().isoformat(),
             clock_offset_ms=round(offset_ms, 1),
             revision=data["revision"],
+            last_sync_s=round(_time.perf_counter() - began, 3),
+            last_sync_bytes=self.link.received - received,
         )
         log.info("synced %s..%s: %d item(s), %d audio file(s) fetched",
                  applied.first_day, applied.last_day, applied.items, fetched)  # fmt: skip

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from playlists.alerts.models import AlertKind
@@ -24,6 +24,7 @@ from playlists.core.clock import Clock
 from playlists.core.db import session_scope
 from playlists.emergencies import service as emergencies
 from playlists.emergencies.models import Emergency, EmergencyStatus
+from playlists.planning.models import DayPlan
 from playlists.replica import fleet
 from scheduler.edge import messages
 from scheduler.edge.bus import Bus
@@ -48,6 +49,7 @@ class Relay:
         self._lock = threading.Lock()
         self._relayed: set[int] = set()  # emergencies handed over, which a stop may follow
         self._stopping = threading.Event()
+        self._plans_mark: tuple[object, ...] | None = None  # the plans as last seen
         self._watcher: threading.Thread | None = None
         self.bus = Bus(
             settings.mqtt_url,
@@ -135,9 +137,14 @@ class Relay:
             fleet.record(session, status, now=self.clock.now())
 
     def check(self) -> None:
-        """Raise an alert for each player that needs attention; end handed-over requests."""
+        """Raise an alert for each player that needs attention; end handed-over requests; tell
+        the players of plans built by another process (`loa plan build`, a web worker)."""
         now = self.clock.now()
         with session_scope(self.sessions) as session:
+            mark = tuple(session.execute(select(func.count(), func.max(DayPlan.built_at))).one())
+            if self._plans_mark is not None and mark != self._plans_mark:
+                self.plans_changed()
+            self._plans_mark = mark
             emergencies.end_handed_over(session, now=now)
             for worry in fleet.worries(
                 fleet.players(session), now=now, tz=self.settings.zone,
