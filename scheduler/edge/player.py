@@ -195,6 +195,7 @@ class EdgePlayer:
     ) -> None:
         self.config = config
         self.settings = settings
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.engine = make_engine(settings.db_url, pool_size=10)
         ensure_migrated(self.engine)
         self.sessions: sessionmaker[Session] = make_session_factory(self.engine)

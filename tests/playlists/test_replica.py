@@ -72,7 +72,8 @@ def test_a_snapshot_makes_the_players_plans_the_servers(
             snapshot.take(session, first_day=today, days=0, now=ctx.now())
     assert taken["revision"] == again["revision"], "the same content, the same revision"
     assert [a.file for a in snapshot.audio_of(taken)] and all(
-        b["author_id"] is None for b in taken["tables"]["bulletins"]  # type: ignore[index]
+        b["author_id"] is None
+        for b in taken["tables"]["bulletins"]  # type: ignore[index]
     ), "audio named; people stay on the server"
 
     with session_scope(player_db) as session:
@@ -132,12 +133,10 @@ def test_rows_sent_again_are_received_once_in_the_players_order(ctx: StationCont
         assert ledger.verify(session).ok
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(
-    batches=st.lists(
-        st.tuples(st.integers(0, 11), st.integers(1, 6)), min_size=1, max_size=8
-    )
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
+@given(batches=st.lists(st.tuples(st.integers(0, 11), st.integers(1, 6)), min_size=1, max_size=8))
 def test_any_retries_leave_each_row_once_in_order(
     batches: list[tuple[int, int]], tmp_path_factory: pytest.TempPathFactory
 ) -> None:
@@ -176,8 +175,10 @@ def test_a_player_worries_the_station_when_silent_or_about_to_run_out() -> None:
                last_sync_at=now),
         player("im-lang", last_seen_at=now - timedelta(seconds=90), horizon=today),
         # Its next syncs, at 23:55 and 00:10, come after its plans end at midnight.
-        player("het-lich", last_seen_at=now, horizon=today, last_sync_at=now - timedelta(minutes=10)),
-        player("vua-du", last_seen_at=now, horizon=today, last_sync_at=now - timedelta(minutes=35)),
+        player("het-lich", last_seen_at=now, horizon=today,
+               last_sync_at=now - timedelta(minutes=10)),
+        player("vua-du", last_seen_at=now, horizon=today,
+               last_sync_at=now - timedelta(minutes=35)),
         player("chua-co", last_seen_at=now, horizon=None),
     ]  # fmt: skip
     found.append(player("da-tat", last_seen_at=now))

@@ -23,14 +23,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from playlists.accounts import service as accounts
 from playlists.accounts.roles import Role
 from playlists.asrun import ledger
 from playlists.asrun.models import AirLog, AirSource, AirStatus
 from playlists.core.db import make_engine, make_session_factory, session_scope
-from playlists.planning.models import DayPlan
+from playlists.planning.models import DayPlan, PlanItem
 from playlists.replica.models import PlayerUpload
 from playlists.slots.models import Slot, Zone
 from tests.icecast_server import free_port
@@ -247,3 +247,73 @@ def test_a_player_airs_from_its_cache_through_an_outage_and_the_log_arrives_once
     assert reported()["online"]
     player.kill()
     wait_for(lambda: not reported()["online"], timeout=30)
+
+
+@pytest.fixture
+def web(ctx: StationContext) -> Iterator[str]:
+    """The server's pages and API in a real uvicorn (its scheduler not started)."""
+    import threading
+    import time as _time
+
+    import uvicorn
+
+    from web.app import create_app
+
+    port = free_port()
+    app = create_app(ctx, run_scheduler=False)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = _time.monotonic() + 30
+    while not server.started:
+        assert _time.monotonic() < deadline, "server did not start"
+        _time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=30)
+
+
+def test_a_late_plan_never_cuts_the_slot_on_air(
+    ctx: StationContext, web: str, tmp_path: Path
+) -> None:
+    from playlists.slots.models import SlotCancellation
+    from scheduler.edge.player import EdgePlayer, PlayerConfig
+    from tests.scheduler.helpers import slot_in
+    from tests.scheduler.test_onair import LONG_TEXT
+
+    with session_scope(ctx.sessions) as session:
+        add_person(session, PLAYER, Role.PLAYER)
+        act_as(session, Role.ADMIN)
+        _t, token = accounts.make_token(session, PLAYER, days=30, max_days=365,
+                                        label="máy phát", now=ctx.now())  # fmt: skip
+    zone_id, slot_id, start = slot_in(ctx, 8, length_s=120)
+    bulletin = approved_bulletin(ctx, zone_id, LONG_TEXT)
+    ctx.build_plan(ctx.today())
+    here = Settings(data_dir=tmp_path / "player", tts_engines=("offline",), output="file",
+                    prepare_lead_s=3)  # fmt: skip
+    edge = EdgePlayer(PlayerConfig(server=web, token=token, name=PLAYER), here)
+    try:
+        edge.start()
+        onair = here.onair_dir
+        wait_for(lambda: any('"event": "start"' in p.read_text() for p in onair.glob("*.jsonl")),
+                 timeout=60)  # fmt: skip
+        # On air: the server's plan for today no longer has the slot (the server's own planner
+        # keeps a started slot; a plan from elsewhere may not), and the player takes it at once.
+        with session_scope(ctx.sessions) as session:
+            session.add(SlotCancellation(slot_id=slot_id, day=ctx.today(), reason="Mất điện"))
+            session.execute(delete(PlanItem).where(PlanItem.slot_id == slot_id))
+        edge.sync_once()
+        with session_scope(edge.sessions) as session:
+            left = session.scalars(select(PlanItem).where(PlanItem.slot_id == slot_id)).all()
+            assert [i for i in left if i.day == ctx.today()] == [], "the late plan arrived"
+        wait_for(lambda: edge.pending_rows() == 0 and bool(edge_log(edge)), timeout=120)
+    finally:
+        edge.stop()
+    (row,) = edge_log(edge)
+    assert (row.bulletin_id, row.status) == (bulletin, AirStatus.PLAYED), row.reason
+    assert row.actual_start is not None and abs((row.actual_start - start).total_seconds()) < 2
+
+
+def edge_log(edge: Any) -> list[AirLog]:
+    with session_scope(edge.sessions) as session:
+        return list(session.scalars(select(AirLog).order_by(AirLog.seq)))

@@ -54,6 +54,16 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 router = APIRouter(prefix="/api", tags=["api"], responses=ERRORS)
-for area in (account, slots, bulletins, plan, airlog, reports, lexicon, alerts, emergencies,
-             players):
+for area in (
+    account,
+    slots,
+    bulletins,
+    plan,
+    airlog,
+    reports,
+    lexicon,
+    alerts,
+    emergencies,
+    players,
+):
     router.include_router(area.router)

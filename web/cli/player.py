@@ -48,9 +48,10 @@ def player(
     ] = None,
     name: Annotated[
         str | None,
-        typer.Option("--name", envvar="LOA_PLAYER_NAME",
-                     help="Tên máy phát (tên đăng nhập của nó trên máy chủ)"),
-    ] = None,  # fmt: skip
+        typer.Option(
+            "--name", envvar="LOA_PLAYER_NAME", help="Tên máy phát (tên đăng nhập trên máy chủ)"
+        ),
+    ] = None,
     token_file: Annotated[
         Path | None,
         typer.Option("--token-file", help=f"Tệp chứa mã API (hoặc biến môi trường {TOKEN_ENV})"),
@@ -116,18 +117,17 @@ def player_emergency(
     from web.context import at_this_machine
 
     setup_logging()
-    with common.station() as ctx:
-        with ctx.unit_of_work() as session:
-            person = at_this_machine()
-            bind(session, Actor(None, person, person, frozenset(), Origin.CLI))
-            draft = EmergencyDraft(
-                requested_by=person, text=text, recording=None, recording_name="", title=title,
-                zone_ids=zone_ids_by_names(session=session, names=zone) if zone else [],
-                repeat=repeat, every_min=every,
-            )  # fmt: skip
-            try:
-                request = ctx.send_emergency(session, draft)
-            except AudioError as exc:
-                fail(exc.user_message)
-            request_id, duration_s = request.id, request.duration_s
+    with common.station() as ctx, ctx.unit_of_work() as session:
+        person = at_this_machine()
+        bind(session, Actor(None, person, person, frozenset(), Origin.CLI))
+        draft = EmergencyDraft(
+            requested_by=person, text=text, recording=None, recording_name="", title=title,
+            zone_ids=zone_ids_by_names(session=session, names=zone) if zone else [],
+            repeat=repeat, every_min=every,
+        )  # fmt: skip
+        try:
+            request = ctx.send_emergency(session, draft)
+        except AudioError as exc:
+            fail(exc.user_message)
+        request_id, duration_s = request.id, request.duration_s
     typer.echo(f"Tin khẩn cấp số {request_id} ({duration_s:.1f} giây) đã chuyển cho máy phát.")
