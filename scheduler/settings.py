@@ -6,7 +6,7 @@ from datetime import time, timedelta
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings
 
 from playlists.core.settings import SECTION, PlanningSettings, StationSettings, section
@@ -75,6 +75,12 @@ class EdgeSettings(BaseSettings):
         if value is not None and not value.startswith(("mqtt://", "mqtts://")):
             raise ValueError("must look like mqtt://USER:PASSWORD@HOST:1883")
         return value
+
+    @model_validator(mode="after")
+    def _players_need_a_broker(self) -> EdgeSettings:
+        if self.air_at == "players" and not self.mqtt_url:
+            raise ValueError("LOA_AIR_AT=players needs LOA_MQTT_URL (the broker)")
+        return self
 
     @property
     def sync_every(self) -> timedelta:

@@ -164,6 +164,10 @@ class Station:
         self.lock.acquire()
         jobs.register(self.key, self)
         self.scheduler.start(paused=True)
+        # Slot and amplifier jobs stored while this station aired itself must not fire now.
+        for job in self.scheduler.get_jobs(jobstore=STORE):
+            if job.id.startswith((reconcile.AIR_JOB_PREFIX, reconcile.AMP_JOB_PREFIX)):
+                job.remove()
         self._add_build_job()
         self._build_missing_plans()
         relay.start()

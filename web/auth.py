@@ -192,7 +192,12 @@ def needs(action: Action) -> Any:
             raise NotSignedIn()
         request.state.caller = caller
         bind(session, caller.actor)
-        if caller.user.must_change_password and action is not Action.OWN_ACCOUNT:
+        # A player's account is a machine's: it signs in with its token only, and never uses
+        # (nor could change) the one-time password it was created with.
+        if caller.user.must_change_password and action not in (
+            Action.OWN_ACCOUNT,
+            Action.SYNC_PLAYER,
+        ):
             raise MustChangePassword()
         caller.actor.require(action)
         return caller.actor

@@ -80,13 +80,17 @@ def worries(
             since = "never connected" if seen is None else f"last seen {seen.isoformat()}"
             out.append(Worry(player.name, f"Máy phát {player.name} mất liên lạc.", since))
             continue
-        synced = player.last_sync_at or now
+        synced = player.last_sync_at
+        if synced is not None and now - synced > 2 * sync_every + silent_after:
+            # Heartbeats without syncs: a refused (expired) token, a server error.
+            out.append(Worry(player.name, f"Máy phát {player.name} không đồng bộ được lịch phát "
+                             "với máy chủ.", f"last sync {synced.isoformat()}"))  # fmt: skip
         if player.horizon is None:
             out.append(Worry(player.name, f"Máy phát {player.name} chưa có lịch phát nào."))
-        elif plans_end(player.horizon, tz) < synced + 2 * sync_every:
+        elif plans_end(player.horizon, tz) < max(now, synced or now) + 2 * sync_every:
             said = (
                 f"Máy phát {player.name} chỉ có lịch đến hết ngày {player.horizon:%d/%m/%Y}: "
-                "lịch sẽ hết trước lần đồng bộ tới."
+                "lịch có thể hết trước khi máy phát kịp đồng bộ lại."
             )
             out.append(Worry(player.name, said))
     return out

@@ -88,7 +88,10 @@ class Bus:
         self.connected.set()
         log.info("connected to the broker %s", self.url)
         if self._on_connect is not None:
-            self._on_connect()
+            try:
+                self._on_connect()
+            except Exception:  # an exception here would end paho's network thread for good
+                log.exception("handling the connection to %s failed", self.url)
 
     def _disconnected(
         self, _client: mqtt.Client, _userdata: Any, _flags: Any, reason: Any, _properties: Any

@@ -26,7 +26,7 @@ import threading
 import time as _time
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +61,7 @@ UPLOAD_BATCH = 200
 UPLOAD_EVERY_S = 5.0
 HTTP_TIMEOUT_S = 20.0
 CHUNK = 1 << 16
+EMERGENCY_ATTEMPTS = 5
 
 
 class ServerUnreachable(Exception):
@@ -210,6 +211,7 @@ class EdgePlayer:
         self._upload_now = threading.Event()
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
+        self._emergency_lock = threading.Lock()
         self.bus: Bus | None = None
         if settings.mqtt_url:
             code = settings.station_code
@@ -390,19 +392,43 @@ class EdgePlayer:
                 messages.PlanChanged.model_validate_json(payload)
                 self._sync_now.set()
             elif kind == messages.EMERGENCY:
-                self.take_emergency(messages.EmergencyCall.model_validate_json(payload))
+                # Off paho's network thread: the audio download must not stall the heartbeats.
+                call = messages.EmergencyCall.model_validate_json(payload)
+                threading.Thread(
+                    target=self._take_with_retries, args=(call,), name="emergency", daemon=True
+                ).start()
             elif kind == messages.STOP:
                 self.stop_emergency(messages.StopCall.model_validate_json(payload).id)
         except ValidationError:
             log.warning("unreadable message on %s", topic)
 
+    def _take_with_retries(self, call: messages.EmergencyCall) -> None:
+        for attempt in range(1, EMERGENCY_ATTEMPTS + 1):
+            try:
+                self.take_emergency(call)
+                return
+            except ServerUnreachable as exc:
+                log.warning("emergency %d: attempt %d failed: %s", call.id, attempt, exc)
+                if self.stopping.wait(min(2.0**attempt, 10.0)):
+                    return
+            except Exception:
+                log.exception("emergency %d could not be taken", call.id)
+                return
+        log.error("emergency %d not aired: its audio could not be fetched", call.id)
+
     def take_emergency(self, call: messages.EmergencyCall) -> Emergency | None:
         """Air an emergency the server handed over (once, however often it is delivered)."""
+        with self._emergency_lock:
+            return self._take(call)
+
+    def _take(self, call: messages.EmergencyCall) -> Emergency | None:
         taken: dict[str, int] = self.state.get("taken", {})
         if str(call.id) in taken:
             return None
         now = self.clock.now()
-        if (now - call.sent_at).total_seconds() > messages.EMERGENCY_FRESH_S:
+        # Its age on the server's clock: this machine's may be off (measured at each sync).
+        offset = timedelta(milliseconds=float(self.state.get("clock_offset_ms") or 0.0))
+        if (now - offset - call.sent_at).total_seconds() > messages.EMERGENCY_FRESH_S:
             log.warning("emergency %d is stale (sent %s): not aired", call.id, call.sent_at)
             return None
         file = f"emergencies/server-{call.sha256[:16]}.wav"

@@ -93,6 +93,8 @@ class Relay:
 
     def send_due(self) -> None:
         """Hand every due emergency to the players, and every stop since the last call."""
+        if not self.bus.connected.is_set():
+            return  # claimed nothing: due still, sent at the next connect
         with self._lock, session_scope(self.sessions) as session:
             now = self.clock.now()
             for emergency in emergencies.claim_due(session, now=now):

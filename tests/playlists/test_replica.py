@@ -177,8 +177,11 @@ def test_a_player_worries_the_station_when_silent_or_about_to_run_out() -> None:
         # Its next syncs, at 23:55 and 00:10, come after its plans end at midnight.
         player("het-lich", last_seen_at=now, horizon=today,
                last_sync_at=now - timedelta(minutes=10)),
-        player("vua-du", last_seen_at=now, horizon=today,
-               last_sync_at=now - timedelta(minutes=35)),
+        player("vua-du", last_seen_at=now, horizon=today + timedelta(days=1),
+               last_sync_at=now - timedelta(minutes=10)),
+        # Heartbeats, but no sync for hours (a refused token): its plans will not last.
+        player("khong-dong-bo", last_seen_at=now, horizon=today + timedelta(days=1),
+               last_sync_at=now - timedelta(hours=3)),
         player("chua-co", last_seen_at=now, horizon=None),
     ]  # fmt: skip
     found.append(player("da-tat", last_seen_at=now))
@@ -186,8 +189,9 @@ def test_a_player_worries_the_station_when_silent_or_about_to_run_out() -> None:
     worries = fleet.worries(found, now=now, tz=TZ, silent_after=timedelta(seconds=30),
                             sync_every=every)  # fmt: skip
     said = {w.player: w.message for w in worries}
-    assert set(said) == {"im-lang", "het-lich", "chua-co", "da-tat"}
+    assert set(said) == {"im-lang", "het-lich", "chua-co", "da-tat", "khong-dong-bo"}
+    assert "không đồng bộ được" in said["khong-dong-bo"]
     assert said["im-lang"] == "Máy phát im-lang mất liên lạc."
-    assert "04/12/2026" in said["het-lich"] and "lịch sẽ hết" in said["het-lich"]
-    # Synced at 23:15: the sync after next (23:45) still comes before its plans end.
+    assert "04/12/2026" in said["het-lich"] and "lịch có thể hết" in said["het-lich"]
+    # Tomorrow's plan held, synced 10 minutes ago: nothing to worry about.
     assert "vua-du" not in said

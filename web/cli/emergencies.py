@@ -63,7 +63,8 @@ def emergency(
         typer.echo(f"Tin khẩn cấp số {request_id} ({duration_s:.1f} giây) cho {where}.")
 
         if ctx.settings.air_at == "players":
-            typer.echo("Máy chủ chuyển tin tới các máy phát ngay khi đài đang chạy (loa serve).")
+            typer.echo("Tin sẽ được chuyển tới các máy phát ngay nếu đài đang chạy (loa serve), "
+                       "nếu không thì khi đài khởi động.")  # fmt: skip
             return
 
         def progress(state: Emergency) -> None:
