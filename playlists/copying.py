@@ -23,9 +23,9 @@ from playlists.core.errors import StateError
 from playlists.tables import METADATA
 
 BATCH = 1000
-# Rows the migrations themselves put in an empty database (the plan's topics): replaced by
-# the source's, which staff may have edited.
-SEEDED = frozenset({"topics"})
+# Rows the migrations themselves put in an empty database (the plan's topics, the home
+# ward's row): replaced by the source's, which staff may have edited.
+SEEDED = frozenset({"topics", "wards"})
 # The hash-chained tables: each must verify on the target and end where the source's ends.
 CHAINS: tuple[Chain[Any], ...] = (ledger.AIRLOG, AUDIT)
 
@@ -82,27 +82,35 @@ def copy_station(
             if progress is not None:
                 progress(table.name, count)
         if writing.dialect.name == "postgresql":
-            _reset_sequences(writing, tables)
+            reset_sequences(writing, tables)
     with source.connect() as reading, target.connect() as written:
-        for chain in CHAINS:
-            before, after = chain.verify(reading), chain.verify(written)
-            same_end = (after.last_seq, after.last_hash) == (before.last_seq, before.last_hash)
-            if not (after.ok and same_end):
-                raise StateError(
-                    f"{chain.title} chép sang không khớp bản gốc; "
-                    "hãy xóa cơ sở dữ liệu đích và chép lại.",
-                    f"{chain.name} chain mismatch after copy: {after} vs {before}",
-                )
-            report.chains[chain.name] = (after.last_seq, after.last_hash)
-    report.last_seq, report.last_hash = report.chains[ledger.AIRLOG.name]
+        verify_chains(reading, written, report)
     return report
+
+
+def verify_chains(reading: Connection, written: Connection, report: CopyReport) -> None:
+    """Check that each chain copied verifies and ends where the source's ends; note the ends.
+
+    Raises StateError (in Vietnamese) when one does not.
+    """
+    for chain in CHAINS:
+        before, after = chain.verify(reading), chain.verify(written)
+        same_end = (after.last_seq, after.last_hash) == (before.last_seq, before.last_hash)
+        if not (after.ok and same_end):
+            raise StateError(
+                f"{chain.title} chép sang không khớp bản gốc; "
+                "hãy xóa cơ sở dữ liệu đích và chép lại.",
+                f"{chain.name} chain mismatch after copy: {after} vs {before}",
+            )
+        report.chains[chain.name] = (after.last_seq, after.last_hash)
+    report.last_seq, report.last_hash = report.chains[ledger.AIRLOG.name]
 
 
 def _station_tables(engine: Engine) -> set[str]:
     return set(inspect(engine).get_table_names())
 
 
-def _reset_sequences(connection: Connection, tables: list[Table]) -> None:
+def reset_sequences(connection: Connection, tables: list[Table]) -> None:
     """Let new rows on PostgreSQL continue after the copied ids."""
     for table in tables:
         keys = list(table.primary_key.columns)

@@ -22,6 +22,7 @@ from playlists.accounts.roles import Role
 from playlists.bulletins.models import Bulletin, Priority
 from playlists.bulletins.schemas import BulletinCreate
 from playlists.bulletins.workflow import approve, create_bulletin
+from playlists.core.db import ward_of
 from playlists.slots.models import Zone
 from playlists.slots.service import Caps, SlotInput, add_slot, add_zone
 
@@ -134,8 +135,8 @@ def seed_demo(
             session=session,
             caps=Caps(),
         )
-    editor = accounts.actor_for(users[Role.EDITOR], Origin.CLI)
-    approver = accounts.actor_for(users[Role.APPROVER], Origin.CLI)
+    editor = accounts.actor_for(users[Role.EDITOR], Origin.CLI, ward_of(session))
+    approver = accounts.actor_for(users[Role.APPROVER], Origin.CLI, ward_of(session))
     for title, topic, priority, per_day, text in DEMO_BULLETINS:
         data = BulletinCreate(
             title=title,

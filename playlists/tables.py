@@ -14,6 +14,7 @@ from playlists.planning import models as planning
 from playlists.replica import models as replica
 from playlists.reports import models as reports
 from playlists.slots import models as slots
+from playlists.wards import models as wards
 
 AREAS = (
     accounts,
@@ -27,5 +28,6 @@ AREAS = (
     lexicon,
     reports,
     replica,
+    wards,
 )
 METADATA = Base.metadata

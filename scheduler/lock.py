@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import fcntl
 import os
+import zlib
 from pathlib import Path
 from typing import IO
 
 from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.pool import NullPool
 
-# Any constant: it names "the scheduler of this database" among PostgreSQL advisory locks.
+from playlists.core.db import schema_of
+
+# Any constant: with a ward's key, it names "the scheduler of this ward of this database"
+# among PostgreSQL advisory locks.
 ADVISORY_KEY = 0x4C4F4150  # "LOAP"
 
 
@@ -41,6 +45,9 @@ class StationLock:
             self.path = Path(f"{database}.scheduler.lock")
         else:
             self.path = data_dir / "scheduler.lock"
+        # Wards sharing one database each have their own lock; the home ward's is 0.
+        schema = schema_of(engine)
+        self.ward_key = zlib.crc32(schema.encode()) & 0x7FFFFFFF if schema else 0
         self._file: IO[str] | None = None
         self._connection: Connection | None = None
 
@@ -56,7 +63,10 @@ class StationLock:
             # A connection of its own, outside the pool: closing it really ends the session
             # (and its lock), and the pool never hands it to anyone else.
             connection = create_engine(self.engine.url, poolclass=NullPool).connect()
-            taken = connection.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": ADVISORY_KEY})
+            taken = connection.execute(
+                text("SELECT pg_try_advisory_lock(:k, :ward)"),
+                {"k": ADVISORY_KEY, "ward": self.ward_key},
+            )
             if not taken.scalar():
                 connection.close()
                 raise StationBusy("một tiến trình khác trên cơ sở dữ liệu PostgreSQL này")

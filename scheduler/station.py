@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from playlists.alerts.models import AlertKind
 from playlists.asrun.models import AirSource
 from playlists.core.clock import Clock, SystemClock
-from playlists.core.db import session_scope
+from playlists.core.db import schema_of, session_scope
 from playlists.emergencies import service as emergencies
 from playlists.emergencies.models import Emergency
 from playlists.planning.models import DayPlan
@@ -57,9 +57,13 @@ log = logging.getLogger(__name__)
 STORE = "station"  # the persistent job store; housekeeping jobs stay in memory
 
 
-def station_key(db_url: str) -> str:
-    """Name a station in the job store without writing its database URL (and password)."""
-    return hashlib.sha256(db_url.encode()).hexdigest()[:16]
+def station_key(db_url: str, schema: str | None = None) -> str:
+    """Name a station in the job store without writing its database URL (and password).
+
+    Wards sharing one database are told apart by their schema (the home ward has none).
+    """
+    named = f"{db_url}#{schema}" if schema else db_url
+    return hashlib.sha256(named.encode()).hexdigest()[:16]
 
 
 class Station:
@@ -79,13 +83,17 @@ class Station:
         self.builds_plans = builds_plans
         self.clock = clock or SystemClock()
         engine = session_factory.kw["bind"]
-        self.key = station_key(settings.db_url)
+        self.key = station_key(settings.db_url, schema_of(engine))
         self.lock = StationLock(engine, settings.data_dir)
         self.scheduler = BackgroundScheduler(
             timezone=settings.zone,
             jobstores={
                 "default": MemoryJobStore(),
-                STORE: SQLAlchemyJobStore(engine=engine, tablename="apscheduler_jobs"),
+                # In the ward's own schema: named, not found by the search path, which would
+                # find the home ward's table first when the ward has none yet.
+                STORE: SQLAlchemyJobStore(
+                    engine=engine, tablename="apscheduler_jobs", tableschema=schema_of(engine)
+                ),
             },
             executors={"default": ThreadPoolExecutor(16)},
             job_defaults={"coalesce": True, "max_instances": 1},

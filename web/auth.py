@@ -27,9 +27,8 @@ from playlists.accounts.actor import Actor, Forbidden, Origin, bind
 from playlists.accounts.models import User
 from playlists.accounts.passwords import csrf_token, same_secret
 from playlists.accounts.roles import Action
-from web.deps import ContextDep, SessionDep
+from web.deps import COOKIE, ContextDep, SessionDep
 
-COOKIE = "loa_phien"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -56,6 +55,9 @@ class Caller:
     actor: Actor
     user: User
     csrf: str  # empty for API tokens: they carry no ambient authority to protect
+    # The wards where the user holds a role (read while the session is open: an error page
+    # renders after it has closed).
+    wards: tuple[str, ...] = ()
 
 
 def client_address(request: Request) -> str:
@@ -157,7 +159,8 @@ def _caller(
         )
         if user is None:
             raise NotSignedIn("Mã API không hợp lệ, đã hết hạn hoặc đã bị thu hồi.")
-        return Caller(accounts.actor_for(user, Origin.API, address), user, "")
+        actor = accounts.actor_for(user, Origin.API, ctx.ward_code, address)
+        return Caller(actor, user, "", tuple(accounts.wards_of(session, user)))
     secret = request.cookies.get(COOKIE, "")
     found = accounts.session_user(session, secret, settings=ctx.settings.accounts, now=now)
     if found is None:
@@ -170,7 +173,8 @@ def _caller(
             "missing or wrong CSRF token",
         )
     origin = Origin.API if request.url.path.startswith("/api/") else Origin.WEB
-    return Caller(accounts.actor_for(user, origin, address), user, csrf)
+    actor = accounts.actor_for(user, origin, ctx.ward_code, address)
+    return Caller(actor, user, csrf, tuple(accounts.wards_of(session, user)))
 
 
 @cache

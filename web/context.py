@@ -18,7 +18,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import date, datetime
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -29,7 +29,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from playlists.core import changes
 from playlists.core.changes import Change
 from playlists.core.clock import Clock, SystemClock, local_day
-from playlists.core.db import ensure_migrated, make_engine, make_session_factory, session_scope
+from playlists.core.db import (
+    HOME_WARD,
+    ensure_migrated,
+    for_ward,
+    make_engine,
+    make_session_factory,
+    session_scope,
+)
 from web.settings import Settings
 
 if TYPE_CHECKING:
@@ -37,6 +44,9 @@ if TYPE_CHECKING:
     from playlists.bulletins.workflow import Newsroom
     from playlists.emergencies.models import Emergency
     from playlists.emergencies.service import EmergencyDraft
+    from playlists.reports.city import CitySummary
+    from playlists.reports.periods import Window
+    from playlists.wards.models import Ward
     from scheduler.station import Station
 
 log = logging.getLogger(__name__)
@@ -47,6 +57,8 @@ log = logging.getLogger(__name__)
 # player's threads, the as-run writer, the scheduler's jobs and the command line.
 WEB_POOL = 8
 STATION_POOL = 10
+# Where each ward of a city keeps its files, inside the data folder.
+WARDS_FOLDER = "phuong"
 
 Elsewhere = Callable[[Change], None]
 """Tell the station running in another process what it must catch up with."""
@@ -72,8 +84,16 @@ class StationContext:
         elsewhere: Elsewhere | None = None,
     ) -> None:
         self.settings = settings
+        # As read, before a ward's own name and folder: what every ward's context starts from.
+        self.city_settings = settings
         self.clock: Clock = clock or SystemClock()
         self.elsewhere = elsewhere
+        self.ward_code = HOME_WARD
+        self.ward_schema: str | None = None
+        # The context `loa serve` (or a command) made: it keeps every ward's context.
+        self._city: StationContext = self
+        self._wards: dict[str, StationContext] = {}
+        self._wards_lock = threading.Lock()
         self._started = False
         self._voices: dict[str, tuple[dict[str, str], SpeechRenderer]] = {}
         self._voices_lock = threading.Lock()
@@ -89,17 +109,89 @@ class StationContext:
         station: Station | None = None,
         elsewhere: Elsewhere | None = None,
     ) -> StationContext:
-        """Open the station's database (migrating it when it is behind) and wire the rest."""
+        """Open the station's database (migrating it when it is behind) and wire the rest.
+
+        LOA_WARD names the ward to work for (its schema is migrated too); empty, the home ward.
+        """
         ctx = cls(settings, clock=clock, station=station, elsewhere=elsewhere)
-        ensure_migrated(ctx.engine)
+        ensure_migrated(ctx.root_engine)
+        if settings.ward and settings.ward != HOME_WARD:
+            ctx._work_for(ctx.find_ward(settings.ward))
         return ctx
+
+    # --- the ward ----------------------------------------------------------------------------
+
+    def find_ward(self, code: str) -> Ward:
+        """Return the ward of that code, or raise NotFound (in Vietnamese)."""
+        from playlists.wards.service import find_ward
+
+        with session_scope(make_session_factory(self.root_engine)) as session:
+            return find_ward(session, code)
+
+    def _work_for(self, ward: Ward) -> None:
+        """Become the context of `ward`: its schema, its name, its own folder of files."""
+        self.ward_code, self.ward_schema = ward.code, ward.schema_name or None
+        if self.ward_schema:
+            self.settings = self.city_settings.model_copy(
+                update={
+                    "ward": ward.code,
+                    "ward_name": ward.name,
+                    # Audio, spools and recordings of each ward apart, under the city's folder.
+                    "data_dir": self.city_settings.data_dir / WARDS_FOLDER / ward.code,
+                }
+            )
+            ensure_migrated(self.engine)
+
+    def for_ward(self, code: str) -> StationContext:
+        """Return the context of another ward: the same engines' pools, its own schema.
+
+        Made once per ward and kept. It has no station of its own in this process (a ward's
+        station runs where LOA_WARD names it) and nothing to tell one.
+        """
+        city = self._city
+        if code == self.ward_code:
+            return self
+        if code == city.ward_code:
+            return city
+        with city._wards_lock:
+            child = city._wards.get(code)
+            if child is None:
+                child = StationContext(city.city_settings, clock=city.clock)
+                child._city = city
+                child.__dict__["root_engine"] = city.root_engine
+                child.__dict__["root_web_engine"] = city.root_web_engine
+                child._work_for(city.find_ward(code))
+                city._wards[code] = child
+            return child
+
+    def ward_names(self) -> list[tuple[str, str]]:
+        """Every ward's code and name, the home ward first."""
+        from playlists.wards.service import wards
+
+        with session_scope(self.city_sessions) as session:
+            return [(w.code, w.name or self.city_settings.ward_name) for w in wards(session)]
+
+    def city_summary(self, window: Window, *, web: bool = False) -> CitySummary:
+        """Count the window for every ward, each on its own schema (web: on the web's pool)."""
+        from playlists.reports.city import city_summary
+
+        def open_ward(code: str) -> AbstractContextManager[Session]:
+            ward = self.for_ward(code)
+            return session_scope(ward.web_sessions if web else ward.sessions)
+
+        return city_summary(self.ward_names(), open_ward, window, self.settings.zone)
 
     # --- the database ------------------------------------------------------------------------
 
     @cached_property
+    def root_engine(self) -> Engine:
+        """Return the station's own pool of connections, shared by every ward's context."""
+        return make_engine(self.settings.db_url, pool_size=STATION_POOL)
+
+    @cached_property
     def engine(self) -> Engine:
         """Return the station's own engine: the command line, the scheduler and the player."""
-        return make_engine(self.settings.db_url, pool_size=STATION_POOL)
+        return for_ward(self.root_engine, self.ward_code, self.ward_schema)
 
     @cached_property
     def sessions(self) -> sessionmaker[Session]:
@@ -107,9 +199,24 @@ class StationContext:
         return make_session_factory(self.engine)
 
     @cached_property
+    def root_web_engine(self) -> Engine:
+        """Return the web app's pool of connections, apart from the station's."""
+        return make_engine(self.settings.db_url, pool_size=WEB_POOL)
+
+    @cached_property
+    def city_sessions(self) -> sessionmaker[Session]:
+        """Return sessions on no ward's schema: the city's tables (people, wards)."""
+        return make_session_factory(self.root_engine)
+
+    @cached_property
+    def root_web_sessions(self) -> sessionmaker[Session]:
+        """Return web sessions on no ward's schema: the city's tables (people, wards)."""
+        return make_session_factory(self.root_web_engine)
+
+    @cached_property
     def web_engine(self) -> Engine:
         """Return the web app's engine, apart from the station's."""
-        return make_engine(self.settings.db_url, pool_size=WEB_POOL)
+        return for_ward(self.root_web_engine, self.ward_code, self.ward_schema)
 
     @cached_property
     def web_sessions(self) -> sessionmaker[Session]:
@@ -286,7 +393,7 @@ class StationContext:
         if "station" in self.__dict__:
             self.station.shutdown()
         self._started = False
-        for name in ("engine", "web_engine"):
+        for name in ("root_engine", "root_web_engine"):
             engine = self.__dict__.get(name)
             if engine is not None:
                 engine.dispose()

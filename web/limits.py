@@ -24,7 +24,7 @@ from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from playlists.core.settings import LimitsSettings
-from web.auth import COOKIE
+from web.deps import COOKIE
 from web.routes import served
 
 log = logging.getLogger(__name__)

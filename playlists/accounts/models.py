@@ -12,11 +12,11 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from playlists.accounts.roles import Role
-from playlists.core.db import Base, UTCDateTime, enum_column, utcnow
+from playlists.accounts.roles import CITY_ROLES, Role
+from playlists.core.db import HOME_WARD, Base, UTCDateTime, enum_column, utcnow
 
-# Roles are held per station: one station today; a city deployment will name several.
-THIS_STATION = "local"
+# Where the city's roles are held: at every ward at once (no ward has this code).
+CITY_SCOPE = "*"
 
 
 class User(Base):
@@ -38,20 +38,33 @@ class User(Base):
         back_populates="user", cascade="all, delete-orphan", order_by="UserRole.role"
     )
 
-    def roles(self, station: str = THIS_STATION) -> frozenset[Role]:
-        """Return the roles this user holds at `station`."""
-        return frozenset(row.role for row in self.role_rows if row.station == station)
+    def roles(self, ward: str) -> frozenset[Role]:
+        """Return the roles this user holds at `ward`: its own, and the city's."""
+        return frozenset(row.role for row in self.role_rows if row.station in (ward, CITY_SCOPE))
+
+    def city_roles(self) -> frozenset[Role]:
+        """Return the city's roles this user holds."""
+        return frozenset(row.role for row in self.role_rows if row.station == CITY_SCOPE)
+
+    def wards(self) -> list[str]:
+        """Return the codes of the wards where this user holds a role of the ward's, sorted."""
+        return sorted({row.station for row in self.role_rows} - {CITY_SCOPE})
+
+
+def scope_of(role: Role, ward: str) -> str:
+    """Where a role given at `ward` is held: the city's roles at the city's scope."""
+    return CITY_SCOPE if role in CITY_ROLES else ward
 
 
 class UserRole(Base):
-    """One role a user holds at one station."""
+    """One role a user holds at one ward's station (`station` is the ward's code)."""
 
     __tablename__ = "user_roles"
     __table_args__ = (UniqueConstraint("user_id", "station", "role", name="uq_user_role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    station: Mapped[str] = mapped_column(String(64), default=THIS_STATION)
+    station: Mapped[str] = mapped_column(String(64), default=HOME_WARD)
     role: Mapped[Role] = mapped_column(enum_column(Role))
 
     user: Mapped[User] = relationship(back_populates="role_rows")
@@ -70,6 +83,8 @@ class WebSession(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     ended_why: Mapped[str] = mapped_column(String(40), default="")
     address: Mapped[str] = mapped_column(String(64), default="")
+    # The ward this browser works for: chosen at sign-in, changed on the wards page.
+    ward: Mapped[str] = mapped_column(String(40), default=HOME_WARD)
 
     user: Mapped[User] = relationship()
 
@@ -89,6 +104,8 @@ class ApiToken(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # The ward the token works for: the one it was made in.
+    ward: Mapped[str] = mapped_column(String(40), default=HOME_WARD)
 
     user: Mapped[User] = relationship()
 

@@ -22,6 +22,9 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
     # Not a person: a player at the loudspeakers, signing in with an API token of its own.
     PLAYER = "player"
+    # The city's, held at every ward at once (playlists/accounts/models.py CITY_SCOPE).
+    CITY_REPORTER = "city_reporter"
+    CITY_OPERATOR = "city_operator"
 
     @property
     def label(self) -> str:
@@ -35,7 +38,12 @@ _ROLE_LABELS = {
     Role.REPORTER: "Cán bộ báo cáo",
     Role.ADMIN: "Quản trị",
     Role.PLAYER: "Máy phát tại cụm loa",
+    Role.CITY_REPORTER: "Cán bộ báo cáo thành phố",
+    Role.CITY_OPERATOR: "Điều hành khẩn cấp thành phố",
 }
+
+# Roles held for the whole city: granted only by the home ward's admins (the platform's).
+CITY_ROLES = frozenset({Role.CITY_REPORTER, Role.CITY_OPERATOR})
 
 
 class Action(enum.StrEnum):
@@ -66,6 +74,9 @@ class Action(enum.StrEnum):
     READ_AUDIT = "read_audit"
     # Player.
     SYNC_PLAYER = "sync_player"
+    # City.
+    CITY_REPORT = "city_report"
+    CITY_EMERGENCY = "city_emergency"
 
     @property
     def label(self) -> str:
@@ -91,6 +102,8 @@ _ACTION_LABELS = {
     Action.MANAGE_USERS: "quản lý người dùng, vai trò và mã API",
     Action.READ_AUDIT: "xem nhật ký thao tác",
     Action.SYNC_PLAYER: "nhận lịch phát và âm thanh, gửi nhật ký phát sóng của máy phát",
+    Action.CITY_REPORT: "xem số liệu tổng hợp của các phường",
+    Action.CITY_EMERGENCY: "phát khẩn cấp cho nhiều phường cùng lúc",
 }
 
 # Every person: a player reads nothing of the pages, it only syncs.
@@ -108,14 +121,16 @@ ALLOWED: dict[Action, frozenset[Role]] = {
     Action.MANAGE_SLOTS: frozenset({Role.OPERATOR}),
     Action.BUILD_PLAN: frozenset({Role.OPERATOR}),
     Action.PLAY_BY_HAND: frozenset({Role.OPERATOR}),
-    Action.SEND_EMERGENCY: frozenset({Role.OPERATOR}),
+    Action.SEND_EMERGENCY: frozenset({Role.OPERATOR, Role.CITY_OPERATOR}),
     Action.ACKNOWLEDGE_ALERT: frozenset({Role.OPERATOR}),
-    Action.EXPORT_REPORT: frozenset({Role.REPORTER}),
+    Action.EXPORT_REPORT: frozenset({Role.REPORTER, Role.CITY_REPORTER}),
     Action.CLOSE_PERIOD: frozenset({Role.REPORTER}),
     Action.SET_REPORT_TARGETS: frozenset({Role.REPORTER}),
     Action.MANAGE_USERS: frozenset({Role.ADMIN}),
     Action.READ_AUDIT: frozenset({Role.ADMIN}),
     Action.SYNC_PLAYER: frozenset({Role.PLAYER}),
+    Action.CITY_REPORT: frozenset({Role.CITY_REPORTER}),
+    Action.CITY_EMERGENCY: frozenset({Role.CITY_OPERATOR}),
 }
 
 

@@ -13,17 +13,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from playlists.accounts.actor import Actor, Origin, acting, bind
 from playlists.accounts.models import (
-    THIS_STATION,
+    CITY_SCOPE,
     ApiToken,
     SignInFailure,
     User,
     UserRole,
     WebSession,
+    scope_of,
 )
 from playlists.accounts.passwords import (
     check_password,
@@ -33,9 +34,10 @@ from playlists.accounts.passwords import (
     one_time_password,
     password_problem,
 )
-from playlists.accounts.roles import Role
+from playlists.accounts.roles import CITY_ROLES, Role
 from playlists.audit.service import record
 from playlists.core.bounds import id_or_none
+from playlists.core.db import HOME_WARD, ward_of
 from playlists.core.errors import InputError, NotFound, StateError
 from playlists.core.settings import AccountSettings
 from playlists.core.text import one_line
@@ -93,34 +95,93 @@ def find_user(session: Session, username: str) -> User | None:
 
 
 def get_user(session: Session, username: str) -> User:
+    """The user of that name who holds a role at the session's ward (others are not found)."""
     user = find_user(session, username)
-    if user is None:
+    if user is None or not user.roles(ward_of(session)):
         shown = one_line(username)[:60]
         raise NotFound(f"Không có người dùng '{shown}'.", f"no user {shown!r}")
     return user
 
 
+def _own_user(session: Session, username: str) -> User:
+    """A user of this ward whom this ward's admin may change: one who works at no other.
+
+    A password reset, a lock or an unlock reaches every ward where the person works; one
+    ward's admin must not decide that for another's.
+    """
+    user = get_user(session, username)
+    ward = ward_of(session)
+    held = {row.station for row in user.role_rows}
+    if not held - {CITY_SCOPE} <= {ward} or (CITY_SCOPE in held and ward != HOME_WARD):
+        raise StateError(
+            f"Tài khoản {user.username} còn làm việc ở phường khác: chỉ đổi được vai trò của "
+            "người này tại phường mình.",
+            "user works at another ward too",
+        )
+    return user
+
+
+def _people_of(session: Session) -> Select[int]:
+    """The ids of the people who hold a role at the session's ward (the home ward's admins
+    also see the holders of the city's roles, which only they grant)."""
+    ward = ward_of(session)
+    places = (ward, CITY_SCOPE) if ward == HOME_WARD else (ward,)
+    return select(UserRole.user_id).where(UserRole.station.in_(places))
+
+
+def wards_of(session: Session, user: User) -> list[str]:
+    """The wards a person may work for: where they hold a role; every ward for the city's."""
+    if user.city_roles():
+        from playlists.wards.models import Ward
+
+        return sorted(session.scalars(select(Ward.code)))
+    return user.wards()
+
+
+CITY_ROLES_REFUSED = "Chỉ người quản trị của hệ thống (phường gốc) mới giao vai trò cấp thành phố."
+
+
+def _city_roles_here(session: Session, before: frozenset[Role], after: frozenset[Role]) -> None:
+    """Refuse a change to the city's roles anywhere but at the home ward (the platform's)."""
+    if before & CITY_ROLES != after & CITY_ROLES and ward_of(session) != HOME_WARD:
+        raise InputError({"roles": CITY_ROLES_REFUSED})
+
+
 def list_users(session: Session) -> list[User]:
+    """The people who hold a role at the session's ward."""
     return list(
-        session.scalars(select(User).order_by(User.username).options(selectinload(User.role_rows)))
+        session.scalars(
+            select(User)
+            .where(
+                User.id.in_(select(UserRole.user_id).where(UserRole.station == ward_of(session)))
+            )
+            .order_by(User.username)
+            .options(selectinload(User.role_rows))
+        )
     )
 
 
-def actor_for(user: User, origin: Origin, address: str = "") -> Actor:
-    """The actor a signed-in user (or a command-line user) acts as."""
-    return Actor(user.id, user.username, user.display_name, user.roles(), origin, address)
+def actor_for(user: User, origin: Origin, ward: str, address: str = "") -> Actor:
+    """The actor a signed-in user (or a command-line user) acts as at `ward`."""
+    return Actor(user.id, user.username, user.display_name, user.roles(ward), origin, address)
+
+
+def _admins(session: Session) -> Select[int]:
+    """Count the enabled admins of the session's ward."""
+    return (
+        select(func.count())
+        .select_from(UserRole)
+        .join(User)
+        .where(
+            UserRole.role == Role.ADMIN,
+            UserRole.station == ward_of(session),
+            User.disabled.is_(False),
+        )
+    )
 
 
 def any_admin(session: Session) -> bool:
-    return (
-        session.scalar(
-            select(func.count())
-            .select_from(UserRole)
-            .join(User)
-            .where(UserRole.role == Role.ADMIN, User.disabled.is_(False))
-        )
-        or 0
-    ) > 0
+    return (session.scalar(_admins(session)) or 0) > 0
 
 
 def _roles_text(roles: Iterable[Role]) -> list[str]:
@@ -144,6 +205,7 @@ def add_user(
     if problem := username_problem(username):
         errors["username"] = problem
     elif find_user(session, username) is not None:
+        # Names are the city's: the same person at two wards has one account.
         errors["username"] = f"Đã có người dùng '{username}'."
     if not display_name:
         errors["display_name"] = "Cần nhập họ tên."
@@ -151,6 +213,8 @@ def add_user(
         errors["display_name"] = f"Họ tên dài quá {MAX_DISPLAY_NAME} ký tự."
     if not roles:
         errors["roles"] = "Cần chọn ít nhất một vai trò."
+    elif roles & CITY_ROLES and ward_of(session) != HOME_WARD:
+        errors["roles"] = CITY_ROLES_REFUSED
     if password is not None and (problem := password_problem(password, username)):
         errors["password"] = problem
     if errors:
@@ -164,7 +228,9 @@ def add_user(
         created_at=now,
         password_changed_at=now,
     )
-    user.role_rows = [UserRole(station=THIS_STATION, role=role) for role in sorted(roles)]
+    user.role_rows = [
+        UserRole(station=scope_of(role, ward_of(session)), role=role) for role in sorted(roles)
+    ]
     session.add(user)
     session.flush()
     record(
@@ -180,21 +246,23 @@ def add_user(
 
 
 def set_roles(session: Session, username: str, roles: Iterable[Role], *, now: datetime) -> User:
-    """Give a user exactly `roles` at this station; their sessions end (roles changed)."""
+    """Give a user exactly `roles` at this ward; their sessions end (roles changed)."""
     user = get_user(session, username)
+    ward = ward_of(session)
     roles = frozenset(roles)
     if not roles:
         raise InputError({"roles": "Cần chọn ít nhất một vai trò."})
-    before = user.roles()
+    before = user.roles(ward)
     if before == roles:
         return user
+    _city_roles_here(session, before, roles)
     if Role.ADMIN in before and Role.ADMIN not in roles:
         _keep_an_admin(session, user)
     # Keep the rows of roles still held and add only the new ones: replacing them all would
     # insert a kept role's new row before its old one is deleted (the unique key refuses).
-    user.role_rows = [
-        row for row in user.role_rows if row.station != THIS_STATION or row.role in roles
-    ] + [UserRole(station=THIS_STATION, role=role) for role in sorted(roles - before)]
+    kept = [r for r in user.role_rows if r.station not in (ward, CITY_SCOPE) or r.role in roles]
+    added = [UserRole(station=scope_of(role, ward), role=role) for role in sorted(roles - before)]
+    user.role_rows = kept + added
     end_sessions(session, user, why="roles", now=now)
     session.flush()
     record(
@@ -211,12 +279,7 @@ def set_roles(session: Session, username: str, roles: Iterable[Role], *, now: da
 
 
 def _keep_an_admin(session: Session, leaving: User) -> None:
-    others = session.scalar(
-        select(func.count())
-        .select_from(UserRole)
-        .join(User)
-        .where(UserRole.role == Role.ADMIN, User.disabled.is_(False), User.id != leaving.id)
-    )
+    others = session.scalar(_admins(session).where(User.id != leaving.id))
     if not others:
         raise StateError(
             "Đây là người quản trị cuối cùng: hãy giao vai trò Quản trị cho người khác trước.",
@@ -226,10 +289,10 @@ def _keep_an_admin(session: Session, leaving: User) -> None:
 
 def set_disabled(session: Session, username: str, disabled: bool, *, now: datetime) -> User:
     """Disable a user (their sessions and tokens stop at once) or enable them again."""
-    user = get_user(session, username)
+    user = _own_user(session, username)
     if user.disabled == disabled:
         return user
-    if disabled and Role.ADMIN in user.roles():
+    if disabled and Role.ADMIN in user.roles(ward_of(session)):
         _keep_an_admin(session, user)
     if disabled and user.id == acting(session).user_id:
         raise StateError("Không thể tự khóa tài khoản của chính mình.", "refused self-disable")
@@ -253,7 +316,7 @@ def reset_password(
     session: Session, username: str, *, password: str | None, now: datetime
 ) -> str | None:
     """Set a user's password (given, or a one-time one to change at sign-in); end sessions."""
-    user = get_user(session, username)
+    user = _own_user(session, username)
     if password is not None and (problem := password_problem(password, user.username)):
         raise InputError({"password": problem})
     one_time = one_time_password() if password is None else None
@@ -424,19 +487,55 @@ def sign_in(
         return _failed(session, nobody, now, "account disabled", WRONG)
     if new_hash is not None:  # the hashing parameters changed since: keep the stronger hash
         user.password_hash = new_hash
-    secret = open_session(session, user, address=address, now=now)
-    bind(session, actor_for(user, origin, address))
+    here = ward_of(session)
+    # The browser works for the ward it signed in at, or else the first of the person's.
+    mine = wards_of(session, user)
+    ward = here if user.roles(here) or not mine else mine[0]
+    secret = open_session(session, user, address=address, ward=ward, now=now)
+    bind(session, actor_for(user, origin, here, address))
     record(session, "sign_in", subject_kind="user", subject_id=user.username,
            summary=f"{user.username} đăng nhập", at=now)  # fmt: skip
     return SignIn(user, secret)
 
 
-def open_session(session: Session, user: User, *, address: str, now: datetime) -> str:
-    """Start a new session for `user`; return its secret id (for the cookie, never stored)."""
+def open_session(
+    session: Session, user: User, *, address: str, now: datetime, ward: str | None = None
+) -> str:
+    """Start a new session for `user` at `ward` (the session's own by default); return its
+    secret id (for the cookie, never stored)."""
     secret = new_secret()
     session.add(WebSession(id_hash=digest(secret), user_id=user.id, created_at=now,
-                           last_seen_at=now, address=address[:64]))  # fmt: skip
+                           last_seen_at=now, address=address[:64],
+                           ward=ward or ward_of(session)))  # fmt: skip
     return secret
+
+
+def choose_ward(session: Session, row: WebSession, ward: str, *, now: datetime) -> None:
+    """Make a signed-in browser work for another of its person's wards."""
+    if ward not in wards_of(session, row.user):
+        shown = one_line(ward)[:40]
+        raise NotFound(f"Bạn không làm việc ở phường '{shown}'.", f"no role at ward {shown!r}")
+    row.ward = ward
+    who = row.user.username
+    record(session, "ward_chosen", subject_kind="user", subject_id=who,
+           summary=f"{who} chuyển sang làm việc cho phường {ward}", at=now)  # fmt: skip
+
+
+def credential_ward(session: Session, *, cookie: str, bearer: str) -> str | None:
+    """The ward a request's credential works for (a token's, else a session's), unchecked.
+
+    Only picks the ward's schema for the request: who may do what there is checked as ever,
+    with the roles held at that ward.
+    """
+    if bearer:
+        return session.scalar(select(ApiToken.ward).where(ApiToken.token_hash == digest(bearer)))
+    if cookie:
+        return session.scalar(
+            select(WebSession.ward).where(
+                WebSession.id_hash == digest(cookie), WebSession.ended_at.is_(None)
+            )
+        )
+    return None
 
 
 def _failed(session: Session, nobody: Actor, now: datetime, why: str, message: str) -> SignIn:
@@ -458,7 +557,7 @@ def session_user(
         .where(WebSession.id_hash == digest(secret), WebSession.ended_at.is_(None))
         .options(selectinload(WebSession.user).selectinload(User.role_rows))
     )
-    if row is None:
+    if row is None or row.ward != ward_of(session):
         return None
     why = ""
     if row.user.disabled:
@@ -533,7 +632,7 @@ def make_token(
     token = ApiToken(
         token_hash=digest(secret), prefix=secret[: len(TOKEN_PREFIX) + 6], user_id=user.id,
         label=" ".join(one_line(label).split())[:100], created_at=now,
-        expires_at=now + timedelta(days=days),
+        expires_at=now + timedelta(days=days), ward=ward_of(session),
     )  # fmt: skip
     session.add(token)
     session.flush()
@@ -545,8 +644,13 @@ def make_token(
 
 
 def tokens_of(session: Session, user: User | None = None) -> list[ApiToken]:
-    """Tokens, newest first: one user's, or everybody's."""
-    query = select(ApiToken).options(selectinload(ApiToken.user)).order_by(ApiToken.id.desc())
+    """Tokens working for the session's ward, newest first: one user's, or everybody's."""
+    query = (
+        select(ApiToken)
+        .where(ApiToken.ward == ward_of(session))
+        .options(selectinload(ApiToken.user))
+        .order_by(ApiToken.id.desc())
+    )
     if user is not None:
         query = query.where(ApiToken.user_id == user.id)
     return list(session.scalars(query))
@@ -556,7 +660,11 @@ def revoke_token(session: Session, token_id: int, *, now: datetime) -> ApiToken:
     """Revoke a token: the actor's own, or anybody's for an admin."""
     token = session.get(ApiToken, token_id) if id_or_none(token_id) else None
     actor = acting(session)
-    if token is None or (token.user_id != actor.user_id and Role.ADMIN not in actor.roles):
+    if (
+        token is None
+        or token.ward != ward_of(session)
+        or (token.user_id != actor.user_id and Role.ADMIN not in actor.roles)
+    ):
         raise NotFound(f"Không có mã API số {token_id}.", f"no token {token_id} for actor")
     if token.revoked_at is None:
         token.revoked_at = now
@@ -574,6 +682,8 @@ def token_user(session: Session, secret: str, *, now: datetime) -> User | None:
         .options(selectinload(ApiToken.user).selectinload(User.role_rows))
     )
     if token is None or token.revoked_at is not None or token.expires_at <= now:
+        return None
+    if token.ward != ward_of(session):  # it works for another ward only
         return None
     if token.user.disabled:
         return None

@@ -10,12 +10,30 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, Enum, create_engine, event, inspect, make_url, text
+from sqlalchemy import (
+    Connection,
+    DateTime,
+    Engine,
+    Enum,
+    create_engine,
+    event,
+    inspect,
+    make_url,
+    text,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 MIGRATIONS_DIR = Path(__file__).parent.parent / "migrations"
+
+# The execution options that name a ward and its PostgreSQL schema (see `for_ward`).
+SCHEMA_OPTION = "loa_schema"
+WARD_OPTION = "loa_ward"
+# The ward whose tables are in the default schema: the only one of a single-ward station.
+HOME_WARD = "local"
+# The city's own tables (people, wards) live in PostgreSQL's default schema.
+CITY_SCHEMA = "public"
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -83,7 +101,51 @@ def make_engine(url: str, *, pool_size: int = 5) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, **pool)
+    engine = create_engine(url, pool_pre_ping=True, **pool)
+
+    @event.listens_for(engine, "begin")
+    def _ward_first(connection: Connection) -> None:
+        # SET LOCAL ends with the transaction: a pooled connection never carries a ward's
+        # schema into the next transaction, whoever takes it.
+        schema = connection.get_execution_options().get(SCHEMA_OPTION)
+        if schema:
+            connection.exec_driver_sql(
+                f"SET LOCAL search_path TO {quoted_name(schema)}, {CITY_SCHEMA}"
+            )
+
+    return engine
+
+
+def quoted_name(schema: str) -> str:
+    """Quote a schema's name for SQL (names are checked when a ward is made; quoted anyway)."""
+    return '"' + schema.replace('"', '""') + '"'
+
+
+def for_ward(engine: Engine, code: str, schema: str | None) -> Engine:
+    """Return `engine`, sharing its pool, working for one ward: its schema first.
+
+    Every transaction on it looks for a table in the ward's schema, then in the city's: the
+    ward's zones, plans and logs are its own, the people and the list of wards are shared.
+    Nothing of another ward can be named by an unqualified query. The home ward has no schema
+    of its own (its tables are in the default one, the only one on SQLite).
+    """
+    if code == HOME_WARD and not schema:
+        return engine
+    if schema and engine.dialect.name != "postgresql":
+        raise ValueError("wards of their own need PostgreSQL")
+    return engine.execution_options(**{WARD_OPTION: code, SCHEMA_OPTION: schema or None})
+
+
+def schema_of(engine: Engine | Connection) -> str | None:
+    """Return the ward schema `engine` works in, None for the home ward."""
+    schema: str | None = engine.get_execution_options().get(SCHEMA_OPTION)
+    return schema
+
+
+def ward_of(session: Session) -> str:
+    """Return the code of the ward a session works for (its roles, its people)."""
+    code: str = session.get_bind().get_execution_options().get(WARD_OPTION, HOME_WARD)
+    return code
 
 
 # scheme://user:PASSWORD@host…: the password runs to the last "@" (one typed with a raw "@"
@@ -118,20 +180,28 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest migration."""
+    """Bring the schema to the newest migration (a ward's own schema, for a ward's engine).
+
+    A ward's schema gets the ward's tables only, and its own record of migrations; the city's
+    tables are migrated with the home ward (playlists/migrations/scope.py).
+    """
     from alembic import command
     from alembic.config import Config
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    schema = schema_of(engine)
     with engine.begin() as connection:
+        if schema:
+            connection.exec_driver_sql(f"CREATE SCHEMA IF NOT EXISTS {quoted_name(schema)}")
         config.attributes["connection"] = connection
+        config.attributes["ward_schema"] = schema
         command.upgrade(config, "head")
 
 
 def is_migrated(engine: Engine) -> bool:
-    """Tell whether the schema exists at all."""
-    return inspect(engine).has_table("alembic_version")
+    """Tell whether the schema exists at all (a ward's own, for a ward's engine)."""
+    return inspect(engine).has_table("alembic_version", schema=schema_of(engine))
 
 
 _REVISION = re.compile(r'^revision(?:: str)? = "([^"]+)"', re.MULTILINE)

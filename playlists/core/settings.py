@@ -37,6 +37,8 @@ class StationSettings(BaseSettings):
         default=None, description="SQLAlchemy URL; mặc định SQLite trong thư mục dữ liệu"
     )
     timezone: str = "Asia/Ho_Chi_Minh"
+    # The ward this process works for, by its code (`loa ward list`); empty: the home ward.
+    ward: str = Field(default="", max_length=40)
 
     @field_validator("timezone")
     @classmethod

@@ -28,6 +28,8 @@ def _run_on(connection: object) -> None:
         connection=connection,  # type: ignore[arg-type]
         target_metadata=target_metadata,
         render_as_batch=True,  # SQLite needs batch mode to alter tables
+        # A ward's schema records its own migrations (the city's record is the home ward's).
+        version_table_schema=config.attributes.get("ward_schema"),
     )
     with context.begin_transaction():
         context.run_migrations()

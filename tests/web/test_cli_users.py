@@ -18,11 +18,11 @@ from sqlalchemy.orm import Session
 
 from playlists.accounts import service as accounts
 from playlists.accounts.actor import Origin
-from playlists.accounts.roles import Role
+from playlists.accounts.roles import CITY_ROLES, Role
 from playlists.audit.service import entries
 from playlists.bulletins.models import Bulletin
 from playlists.core.clock import SystemClock
-from playlists.core.db import make_engine, make_session_factory, session_scope
+from playlists.core.db import HOME_WARD, make_engine, make_session_factory, session_scope
 from playlists.core.settings import AccountSettings
 from playlists.demo import DEMO_ACCOUNTS
 from tests.web.test_cli import run
@@ -152,7 +152,7 @@ def test_roles_are_listed_in_vietnamese_and_set_whole(station: Path) -> None:
     assert "Lãnh đạo duyệt, Cán bộ báo cáo" in line and "Kỹ thuật viên" not in line
     with database(station) as session:
         user = accounts.get_user(session, "hung")
-        assert user.roles() == {Role.REPORTER, Role.APPROVER}
+        assert user.roles(HOME_WARD) == {Role.REPORTER, Role.APPROVER}
 
     unknown = run(station, "user", "roles", "hung", "--role", "sếp", "--by", "quantri")
     assert unknown.returncode == 2 and "Không có vai trò 'sếp'" in unknown.stderr
@@ -273,14 +273,15 @@ def test_the_demo_has_one_account_per_role_and_they_wrote_its_bulletins(tmp_path
     done = run(data, "init", "--demo")
     assert done.returncode == 0, done.stderr
     assert "CHỈ ĐỂ DÙNG THỬ" in done.stdout
-    assert {a.role for a in DEMO_ACCOUNTS} == set(Role) - {Role.PLAYER}, "people, not players"
+    # A ward's people: not players, nor the city's (a demo is one ward).
+    assert {a.role for a in DEMO_ACCOUNTS} == set(Role) - {Role.PLAYER} - CITY_ROLES
     ids = {}
     printed = done.stdout.splitlines()
     for account in DEMO_ACCOUNTS:
         assert any(account.username in x and account.password in x for x in printed)
         signed = sign_in(data, account.username, account.password)
         assert signed.user is not None, account.username
-        assert signed.user.roles() == {account.role}
+        assert signed.user.roles(HOME_WARD) == {account.role}
         assert "(mẫu)" in signed.user.display_name
         ids[account.role] = signed.user.id
     with database(data) as session:

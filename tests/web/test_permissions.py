@@ -28,7 +28,7 @@ from playlists.alerts.service import raise_alert
 from playlists.audit.models import AuditEntry
 from playlists.bulletins.models import Bulletin
 from playlists.bulletins.schemas import BulletinCreate
-from playlists.core.db import session_scope
+from playlists.core.db import HOME_WARD, session_scope
 from playlists.reports import service as report_service
 from playlists.reports.periods import Kind, Period, WindowRule
 from tests.people import PASSWORD, act_as, add_person
@@ -411,7 +411,7 @@ def test_a_one_person_ward_may_self_approve_and_the_trail_says_so(
         user = session.get(accounts.User, people["approver"])
         assert user is not None
         bulletin.author_id = user.id
-        bind(session, accounts.actor_for(user, accounts.Origin.WEB, "a"))
+        bind(session, accounts.actor_for(user, accounts.Origin.WEB, HOME_WARD, "a"))
         newsroom.approve(bulletin.id, session=session)
         entry = session.scalars(
             select(AuditEntry).where(AuditEntry.action == "bulletin_approved")
@@ -508,7 +508,7 @@ def test_tokens_cannot_make_tokens_nor_survive_a_reset_nor_come_from_a_one_time_
     assert app_client.get("/api/me", headers=bearer).status_code == 401, "revoked by the reset"
     with session_scope(ctx.sessions) as session:
         user = accounts.get_user(session, "nguoi.reporter")  # signed in with the one-time one
-        bind(session, accounts.actor_for(user, accounts.Origin.WEB, "a"))
+        bind(session, accounts.actor_for(user, accounts.Origin.WEB, HOME_WARD, "a"))
         with pytest.raises(accounts.StateError) as refused:
             accounts.make_token(
                 session, "nguoi.reporter", days=1, max_days=90, label="", now=ctx.now()

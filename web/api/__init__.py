@@ -17,6 +17,7 @@ from web.api import (
     airlog,
     alerts,
     bulletins,
+    city,
     emergencies,
     lexicon,
     plan,
@@ -65,5 +66,6 @@ for area in (
     alerts,
     emergencies,
     players,
+    city,
 ):
     router.include_router(area.router)

@@ -13,6 +13,7 @@ from web.cli import (
     airlog,
     audit,
     bulletins,
+    city,
     db,
     emergencies,
     lexicon,
@@ -23,6 +24,7 @@ from web.cli import (
     speech,
     station,
     users,
+    wards,
 )
 from web.cli.common import app
 
@@ -39,6 +41,8 @@ AREAS = (
     player,
     lexicon,
     users,
+    wards,
+    city,
     db,
 )
 

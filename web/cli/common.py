@@ -7,11 +7,12 @@ not pay for numpy, the speech engines, FastAPI or the scheduler (see tests/web/t
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, time
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
@@ -29,6 +30,23 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def _every_command(
+    ward: Annotated[
+        str | None,
+        typer.Option(
+            "--phuong",
+            metavar="MÃ_PHƯỜNG",
+            help="Làm việc cho phường này (mặc định: LOA_WARD, hoặc phường gốc)",
+        ),
+    ] = None,
+) -> None:
+    """Loa Phường: phần mềm đài truyền thanh phường."""
+    if ward is not None:
+        # Read with every other setting (web/settings.py), by this command and what it starts.
+        os.environ["LOA_WARD"] = ward
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
@@ -51,10 +69,13 @@ def settings_or_exit(**overrides: object) -> Settings:
 def open_station(settings: Settings) -> StationContext:
     """Open (and migrate) the station's database; nothing else is built until asked for."""
     from playlists.core.db import shown_url
+    from playlists.core.errors import DomainError
     from web.context import StationContext
 
     try:
         return StationContext.create(settings)
+    except DomainError as exc:  # LOA_WARD names no ward
+        fail(exc.message)
     except Exception as exc:  # a database that cannot open is a setting to fix, not a crash
         fail(f"Không mở được cơ sở dữ liệu {shown_url(settings.db_url)}: {exc}")
 
@@ -157,6 +178,7 @@ def acting_as(session: Session, by: str, action: Action) -> Actor:
     """
     from playlists.accounts import service as accounts
     from playlists.accounts.actor import Origin, bind
+    from playlists.core.db import ward_of
 
     if not by.strip():
         fail("Cần --by TÊN_ĐĂNG_NHẬP: người chịu trách nhiệm cho thao tác này.")
@@ -165,7 +187,7 @@ def acting_as(session: Session, by: str, action: Action) -> Actor:
         fail(f"Không có người dùng '{by}'. Xem danh sách: loa user list")
     if user.disabled:
         fail(f"Tài khoản '{user.username}' đang bị khóa.")
-    actor = accounts.actor_for(user, Origin.CLI)
+    actor = accounts.actor_for(user, Origin.CLI, ward_of(session))
     if not actor.may(action):
         from playlists.accounts.roles import refusal
 

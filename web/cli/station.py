@@ -74,7 +74,7 @@ def first_admin(ctx: StationContext, username: str | None, name: str, password_s
         admins = [
             u.username
             for u in accounts.list_users(session)
-            if Role.ADMIN in u.roles() and not u.disabled
+            if Role.ADMIN in u.roles(ctx.ward_code) and not u.disabled
         ]
     if admins:
         typer.echo(f"Đài đã có người quản trị ({', '.join(admins)}); không tạo thêm.")

@@ -94,7 +94,7 @@ def user_list() -> None:
 
     with common.station() as ctx, ctx.unit_of_work() as session:
         rows = [
-            (u.username, u.display_name, roles_text(u.roles()), _state(u))
+            (u.username, u.display_name, roles_text(u.roles(ctx.ward_code)), _state(u))
             for u in accounts.list_users(session)
         ]
     if not rows:

@@ -10,6 +10,7 @@ from web.pages import (
     alerts,
     audit,
     bulletins,
+    city,
     emergencies,
     home,
     lexicon,
@@ -35,5 +36,6 @@ for area in (
     emergencies,
     users,
     audit,
+    city,
 ):
     router.include_router(area.router)

@@ -11,8 +11,8 @@ from playlists.accounts import service as accounts
 from playlists.accounts.actor import Actor, Origin
 from playlists.accounts.roles import Action
 from playlists.core.errors import DomainError, InputError
+from playlists.wards.service import wards
 from web.auth import (
-    COOKIE,
     OPTIONAL_CALLER,
     PUBLIC,
     SIGN_IN_PAGE,
@@ -22,13 +22,14 @@ from web.auth import (
     needs,
     set_session_cookie,
 )
-from web.deps import ContextDep, SessionDep
+from web.deps import COOKIE, ContextDep, SessionDep
 from web.forms import whole_number
 from web.pages.common import back, render
 
 router = APIRouter(include_in_schema=False)
 
 ACCOUNT_PAGE = "/tai-khoan"
+WARDS_PAGE = "/phuong"
 
 
 def _local_path(value: str) -> str:
@@ -192,3 +193,42 @@ def revoke_token(
     except DomainError as exc:
         return back(ACCOUNT_PAGE, error=exc.message)
     return back(ACCOUNT_PAGE, ok="Đã thu hồi mã API.")
+
+
+@router.get(WARDS_PAGE, response_class=HTMLResponse)
+def wards_page(
+    request: Request,
+    ctx: ContextDep,
+    session: SessionDep,
+    actor: Annotated[Actor, needs(Action.OWN_ACCOUNT)],
+) -> HTMLResponse:
+    return _wards(request, ctx, session)
+
+
+def _wards(
+    request: Request, ctx: ContextDep, session: SessionDep, error: str = "", status: int = 200
+) -> HTMLResponse:
+    caller: Caller = request.state.caller
+    names = {w.code: w.name or ctx.city_settings.ward_name for w in wards(session)}
+    choices = [(code, names.get(code, code)) for code in caller.wards]
+    return render(request, session, "wards.html", status, choices=choices, error=error)
+
+
+@router.post(WARDS_PAGE, response_class=HTMLResponse)
+def choose_ward(
+    request: Request,
+    ctx: ContextDep,
+    session: SessionDep,
+    actor: Annotated[Actor, needs(Action.OWN_ACCOUNT)],
+    phuong: Annotated[str, Form(max_length=40)] = "",
+) -> Response:
+    found = accounts.session_user(
+        session, request.cookies.get(COOKIE, ""), settings=ctx.settings.accounts, now=ctx.now()
+    )
+    if found is None:  # an API token works for the ward it was made in, and no other
+        return _wards(request, ctx, session, "Mã API chỉ làm việc cho phường đã tạo ra nó.", 409)
+    try:
+        accounts.choose_ward(session, found[1], phuong, now=ctx.now())
+    except DomainError as exc:
+        return _wards(request, ctx, session, exc.message, exc.status_code)
+    return RedirectResponse("/", status_code=303)

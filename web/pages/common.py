@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -19,12 +20,21 @@ from web import formatting
 from web.context import StationContext
 
 
+@dataclass(frozen=True)
+class WardShown:
+    code: str
+    name: str
+
+
 def _every_page(request: Request) -> dict[str, Any]:
     """What every template sees: who is signed in (their roles decide the menu), the CSRF
     token for its forms, and today's date for the footer."""
     caller = getattr(request.state, "caller", None)
-    ctx: StationContext = request.app.state.ctx
+    ctx: StationContext = getattr(request.state, "ctx", request.app.state.ctx)
     return {
+        # The ward the page works for; the menu offers the others its person works at.
+        "ward": WardShown(ctx.ward_code, ctx.settings.ward_name),
+        "my_wards": caller.wards if caller else (),
         "caller": caller,
         # The actor, not the ORM user: an error page renders after the session has closed.
         "me": caller.actor if caller else None,

@@ -1,0 +1,1 @@
+"""Wards of a city on one platform: each with its own schema of station tables."""
