@@ -23,6 +23,11 @@ from playlists.core.db import schema_of
 ADVISORY_KEY = 0x4C4F4150  # "LOAP"
 
 
+def ward_key(schema: str | None) -> int:
+    """The second half of a ward's advisory lock: 0 for the home ward."""
+    return zlib.crc32(schema.encode()) & 0x7FFFFFFF if schema else 0
+
+
 class StationBusy(Exception):
     """Another process already runs this station's scheduler."""
 
@@ -46,8 +51,8 @@ class StationLock:
         else:
             self.path = data_dir / "scheduler.lock"
         # Wards sharing one database each have their own lock; the home ward's is 0.
-        schema = schema_of(engine)
-        self.ward_key = zlib.crc32(schema.encode()) & 0x7FFFFFFF if schema else 0
+        self.ward_key = ward_key(schema_of(engine))
+        self._also: set[int] = set()  # other wards' locks held on the same connection
         self._file: IO[str] | None = None
         self._connection: Connection | None = None
 
@@ -88,6 +93,22 @@ class StationLock:
         handle.flush()
         self._file = handle
 
+    def hold_ward(self, schema: str | None) -> bool:
+        """Also hold another ward's lock (a city's server serving it); False when another
+        process holds it (that ward's own station). PostgreSQL only, once this lock is held."""
+        key = ward_key(schema)
+        if key == self.ward_key or key in self._also:
+            return True
+        if self._connection is None:
+            return False
+        taken = self._connection.execute(
+            text("SELECT pg_try_advisory_lock(:k, :ward)"), {"k": ADVISORY_KEY, "ward": key}
+        ).scalar()
+        self._connection.commit()
+        if taken:
+            self._also.add(key)
+        return bool(taken)
+
     def release(self) -> None:
         """Let another process run the scheduler."""
         if self._file is not None:
@@ -97,3 +118,4 @@ class StationLock:
         if self._connection is not None:
             self._connection.close()  # ends the session, which frees its advisory locks
             self._connection = None
+            self._also.clear()

@@ -30,9 +30,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from playlists.alerts.models import AlertKind
+from playlists.alerts.service import raise_alert
 from playlists.asrun.models import AirSource
 from playlists.core.clock import Clock, SystemClock
-from playlists.core.db import schema_of, session_scope
+from playlists.core.db import schema_of, session_scope, ward_code
 from playlists.emergencies import service as emergencies
 from playlists.emergencies.models import Emergency
 from playlists.planning.models import DayPlan
@@ -41,7 +42,8 @@ from playlists.slots.models import Zone
 from scheduler import jobs, reconcile
 from scheduler.amplifiers import Amplifiers
 from scheduler.archive import SWEEP_EVERY_MIN, AiredArchive
-from scheduler.edge.relay import Relay
+from scheduler.edge.messages import topic_for
+from scheduler.edge.relay import Relay, WardLink
 from scheduler.lock import StationBusy, StationLock
 from scheduler.outputs.factory import OutputFactory, station_outputs
 from scheduler.playout.airwaves import Airwaves
@@ -77,6 +79,7 @@ class Station:
         clock: Clock | None = None,
         output_factory: OutputFactory | None = None,
         builds_plans: bool = True,
+        wards: Callable[[], list[WardLink]] | None = None,
     ) -> None:
         self.sessions = session_factory
         # A player at the loudspeakers airs the plans its server sends: it builds none.
@@ -115,9 +118,13 @@ class Station:
         self._reconciling = threading.Lock()
         self._fired: set[str] = set()  # ids of the slot and amplifier jobs that have run
         # LOA_AIR_AT=players: the players air; this station plans and tells them (relay.py).
+        # The wards it plans and relays for: its own; for a city's server, every ward whose
+        # lock it holds (web/context.py).
+        own = WardLink(ward_code(engine), topic_for(ward_code(engine), settings), session_factory)
+        self.ward_links: Callable[[], list[WardLink]] = wards or (lambda: [own])
         self.relay: Relay | None = None
         if settings.air_at == "players":
-            self.relay = Relay(settings, session_factory, self.clock)
+            self.relay = Relay(settings, self.ward_links, self.clock, notifications=engine)
 
     @property
     def settings(self) -> SchedulerSettings:
@@ -232,19 +239,24 @@ class Station:
         self.slots.log_passed_slots()
         self.reconcile()
 
+    def _missing_days(self, session: Session) -> list[date]:
+        """Today, and tomorrow after the evening build time, when they have no plan yet."""
+        local = self.clock.now().astimezone(self.settings.zone)
+        wanted = [local.date()]
+        if local.time() >= self.settings.plan_build_time:
+            wanted.append(local.date() + timedelta(days=1))
+        return [day for day in wanted if session.get(DayPlan, day) is None]
+
     def _build_missing_plans(self) -> None:
         """Build today's plan, and tomorrow's after the evening build time, if missing."""
-        now = self.clock.now()
-        local = now.astimezone(self.settings.zone)
+        if self.relay is not None:
+            self.build_for_wards(self._missing_days)
+            return
         with session_scope(self.sessions) as session:
-            has_today = session.get(DayPlan, local.date()) is not None
-            tomorrow = local.date() + timedelta(days=1)
-            has_tomorrow = session.get(DayPlan, tomorrow) is not None
+            missing = self._missing_days(session)
         try:
-            if not has_today:
-                self.build_plan(local.date(), reconcile=False)
-            if local.time() >= self.settings.plan_build_time and not has_tomorrow:
-                self.build_plan(tomorrow, reconcile=False)
+            for day in missing:
+                self.build_plan(day, reconcile=False)
         except Exception:
             # The station still starts: stored plans air, and emergencies work.
             log.exception("plan build at start-up failed")
@@ -256,22 +268,51 @@ class Station:
     def build_plan(self, day: date, *, reconcile: bool = True) -> None:
         """Build and store a day's plan, then bring the slot jobs in line with it."""
         with session_scope(self.sessions) as session:
-            build_and_store(
-                session=session,
-                day=day,
-                tz=self.settings.zone,
-                now=self.clock.now(),
-                rules=rules_from(self.settings.planning),
-            )
+            self._build(session, day)
         log.info("plan built for %s", day)
         if reconcile:
             self.reconcile()
 
+    def _build(self, session: Session, day: date) -> None:
+        build_and_store(
+            session=session,
+            day=day,
+            tz=self.settings.zone,
+            now=self.clock.now(),
+            rules=rules_from(self.settings.planning),
+        )
+
+    def build_for_wards(self, days: Callable[[Session], list[date]]) -> None:
+        """Build, for each ward served (a city's players), the days `days` asks for; a ward
+        that fails is alerted in that ward, and the others are built all the same."""
+        assert self.relay is not None
+        for link in self.relay_wards():
+            try:
+                with session_scope(link.sessions) as session:
+                    wanted = days(session)
+                    for day in wanted:
+                        self._build(session, day)
+                if wanted:
+                    log.info("plans built for ward %s: %s", link.code, wanted)
+                    self.relay.plans_changed(wanted, ward=link.code)
+            except Exception:
+                log.exception("plan build failed for ward %s", link.code)
+                with session_scope(link.sessions) as session:
+                    raise_alert(session, kind=AlertKind.SCHEDULER, now=self.clock.now(),
+                                message="Không lập được lịch phát.",
+                                detail=f"plan build failed for ward {link.code}")  # fmt: skip
+
+    def relay_wards(self) -> list[WardLink]:
+        return self.ward_links()
+
     def build_tomorrow(self) -> None:
         """Build tomorrow's plan (the evening job)."""
-        today = self.clock.now().astimezone(self.settings.zone).date()
+        tomorrow = self.clock.now().astimezone(self.settings.zone).date() + timedelta(days=1)
+        if self.relay is not None:
+            self.build_for_wards(lambda _session: [tomorrow])
+            return
         try:
-            self.build_plan(today + timedelta(days=1))
+            self.build_plan(tomorrow)
         except Exception:
             log.exception("evening plan build failed")
             self.air.alert(AlertKind.SCHEDULER, "Không lập được lịch phát ngày mai.",

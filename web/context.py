@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from playlists.reports.city import CitySummary
     from playlists.reports.periods import Window
     from playlists.wards.models import Ward
+    from scheduler.edge.relay import WardLink
     from scheduler.station import Station
 
 log = logging.getLogger(__name__)
@@ -233,6 +234,7 @@ class StationContext:
             yield session
             # Taken before the commit in session_scope: a rollback leaves nothing to react to.
             noted = changes.take(session)
+            changes.announce(session, noted)
         self.react(noted, sessions)
 
     def react(self, noted: set[Change], sessions: sessionmaker[Session] | None = None) -> None:
@@ -377,15 +379,50 @@ class StationContext:
         """Return the station's scheduler and player (built only by the commands that air)."""
         from scheduler.station import Station
 
-        return Station(settings=self.settings, session_factory=self.sessions, clock=self.clock)
+        return Station(
+            settings=self.settings,
+            session_factory=self.sessions,
+            clock=self.clock,
+            wards=self._served_wards if self.serves_city else None,
+        )
+
+    @property
+    def serves_city(self) -> bool:
+        """Whether this process plans and relays for every ward it can (a city's server for
+        its players): the home ward's, on PostgreSQL, with LOA_AIR_AT=players."""
+        return (
+            self.settings.air_at == "players"
+            and self._city is self
+            and self.ward_code == HOME_WARD
+            and self.root_engine.dialect.name == "postgresql"
+        )
+
+    def _served_wards(self) -> list[WardLink]:
+        """This ward, and every other whose lock this process can hold (a ward whose own
+        station runs elsewhere, LOA_WARD=…, is that station's)."""
+        from scheduler.edge.messages import topic_for
+        from scheduler.edge.relay import WardLink
+
+        links = []
+        for code, _name in self.ward_names():
+            ward = self.for_ward(code)
+            if ward is self or self.station.lock.hold_ward(ward.ward_schema):
+                links.append(WardLink(code, topic_for(code, self.settings), ward.sessions))
+        return links
+
+    def _refresh_every_ward(self) -> None:
+        for link in self.station.relay_wards():
+            try:
+                self.for_ward(link.code).refresh_renderings()
+            except Exception:  # one ward's voice failing leaves the others' audio fresh
+                log.exception("refreshing renderings failed for ward %s", link.code)
 
     def start(self) -> None:
         """Start the scheduler (once), with the housekeeping that keeps audio fresh."""
         if not self._started:
             self.station.start()
-            self.station.every(
-                self.settings.refresh_every_min, self.refresh_renderings, "refresh-renderings"
-            )
+            refresh = self._refresh_every_ward if self.serves_city else self.refresh_renderings
+            self.station.every(self.settings.refresh_every_min, refresh, "refresh-renderings")
             self._started = True
 
     def stop(self) -> None:

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import enum
 
-from sqlalchemy import event
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session, SessionTransaction
+
+from playlists.core.db import ward_of
 
 _KEY = "loa.changes"
 
@@ -47,3 +49,24 @@ def _forget_on_rollback(session: Session, previous_transaction: SessionTransacti
     # the whole transaction's rollback counts: a savepoint's (the ledger's retry) does not.
     if previous_transaction.parent is None:
         session.info.pop(_KEY, None)
+
+
+# What other processes hear on PostgreSQL (LISTEN): an emergency requested or stopped, and
+# plans changed; the payload is the ward's code. Sent inside the transaction, so delivered
+# only when it commits (scheduler/edge/relay.py listens).
+EMERGENCY_CHANNEL = "loa_emergency"
+PLANS_CHANNEL = "loa_plans"
+_CHANNELS = {
+    Change.EMERGENCY: EMERGENCY_CHANNEL,
+    Change.PLANS: PLANS_CHANNEL,
+    Change.SCHEDULE: PLANS_CHANNEL,
+}
+
+
+def announce(session: Session, noted: set[Change]) -> None:
+    """Tell listening processes, when the transaction commits, what it changed (PostgreSQL)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    ward = ward_of(session)
+    for channel in sorted({_CHANNELS[c] for c in noted if c in _CHANNELS}):
+        session.execute(select(func.pg_notify(channel, ward)))

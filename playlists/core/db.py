@@ -144,7 +144,12 @@ def schema_of(engine: Engine | Connection) -> str | None:
 
 def ward_of(session: Session) -> str:
     """Return the code of the ward a session works for (its roles, its people)."""
-    code: str = session.get_bind().get_execution_options().get(WARD_OPTION, HOME_WARD)
+    return ward_code(session.get_bind())
+
+
+def ward_code(engine: Engine | Connection) -> str:
+    """Return the code of the ward an engine works for."""
+    code: str = engine.get_execution_options().get(WARD_OPTION, HOME_WARD)
     return code
 
 

@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import MetaData, select
 from sqlalchemy.orm import Session
 
 from audio.text.normalize import ABBREVIATIONS, normalize
@@ -27,6 +27,7 @@ from playlists.audit.service import record
 from playlists.bulletins.models import Bulletin, BulletinStatus
 from playlists.core import changes
 from playlists.core.changes import Change
+from playlists.core.db import CITY_SCHEMA, HOME_WARD, Base, ward_of
 from playlists.core.errors import InputError, NotFound
 from playlists.core.text import one_line
 from playlists.lexicon.models import LexiconEntry
@@ -70,10 +71,23 @@ def readings(*, session: Session) -> list[Reading]:
     return result
 
 
+# A ward of a city reads the home ward's rows (the city's readings) under its own.
+_CITY_LEXICON = Base.metadata.tables[LexiconEntry.__tablename__].to_metadata(
+    MetaData(), schema=CITY_SCHEMA
+)
+
+
 def station_readings(*, session: Session) -> dict[str, str]:
-    """Return the station's own rows, written → spoken (cheap: a few dozen at most)."""
+    """Return the station's own rows, written → spoken (cheap: a few dozen at most).
+
+    A ward of a city gets the city's rows (the home ward's) first, its own over them.
+    """
     rows = session.execute(select(LexiconEntry.written, LexiconEntry.spoken))
-    return {written: spoken for written, spoken in rows}
+    own = {written: spoken for written, spoken in rows}
+    if ward_of(session) == HOME_WARD:
+        return own
+    city = session.execute(select(_CITY_LEXICON.c.written, _CITY_LEXICON.c.spoken))
+    return {written: spoken for written, spoken in city} | own
 
 
 def lexicon_from(own: Mapping[str, str]) -> dict[str, str]:

@@ -14,6 +14,8 @@ from annotated_types import MaxLen
 from pydantic import BaseModel, Field
 
 from playlists.core.bounds import Id
+from playlists.core.db import HOME_WARD
+from scheduler.settings import SchedulerSettings
 
 PLAN = "plan"
 EMERGENCY = "emergency"
@@ -23,6 +25,12 @@ PLAYERS = "players"
 # An emergency the broker kept for a player that was away longer than this is not aired: it
 # was about then, not now (the player's own command line covers a cut link).
 EMERGENCY_FRESH_S = 120.0
+
+
+def topic_for(ward: str, settings: SchedulerSettings) -> str:
+    """The first level of a ward's topics: LOA_STATION_CODE for the home ward (as a single
+    station has always had), the ward's own code for the other wards of a city."""
+    return settings.station_code if ward == HOME_WARD else ward
 
 
 def topic(station: str, *parts: str) -> str:

@@ -213,6 +213,7 @@ class EdgePlayer:
         self._lock = threading.Lock()
         self._emergency_lock = threading.Lock()
         self.bus: Bus | None = None
+        self._warned_code = False
         if settings.mqtt_url:
             code = settings.station_code
             gone = fleet.PlayerStatus(name=config.name, online=False).model_dump_json()
@@ -273,11 +274,18 @@ class EdgePlayer:
     def sync_once(self) -> snapshot.Applied:
         """Fetch the coming days' plans and their audio; apply them; remake the jobs."""
         began = _time.perf_counter()
+        received = self.link.received  # the snapshot's bytes count, and the audio's
         today = self.clock.now().astimezone(self.settings.zone).date()
         data, offset_ms = self.link.snapshot(self.settings.player_days, today)
+        told = data.get("station_code")
+        if told and told != self.settings.station_code and not self._warned_code:
+            # Plans still sync, but the broker's calls (emergencies) go to another topic.
+            self._warned_code = True
+            log.error("the server sends this ward's calls on loa/%s/, this player listens on "
+                      "loa/%s/: set LOA_STATION_CODE=%s", told, self.settings.station_code,
+                      told)  # fmt: skip
         media = self.settings.media_dir
         fetched = 0
-        received = self.link.received
         for audio in snapshot.audio_of(data):
             target = _inside(media, audio.file)
             if not (target.is_file() and _sha256(target) == audio.sha256):
@@ -286,13 +294,19 @@ class EdgePlayer:
         with self._lock, session_scope(self.sessions) as session:
             applied = snapshot.apply(session, data)
         self.station.reconcile()
+        took = {
+            "last_sync_s": round(_time.perf_counter() - began, 3),
+            "last_sync_bytes": self.link.received - received,
+        }
+        if self.state.get("first_sync_s") is None:  # what a new player's first fill cost
+            took |= {"first_sync_s": took["last_sync_s"],
+                     "first_sync_bytes": took["last_sync_bytes"]}  # fmt: skip
         self.state.set(
             horizon=(applied.days[-1].isoformat() if applied.days else None),
             last_sync_at=self.clock.now().isoformat(),
             clock_offset_ms=round(offset_ms, 1),
             revision=data["revision"],
-            last_sync_s=round(_time.perf_counter() - began, 3),
-            last_sync_bytes=self.link.received - received,
+            **took,
         )
         log.info("synced %s..%s: %d item(s), %d audio file(s) fetched",
                  applied.first_day, applied.last_day, applied.items, fetched)  # fmt: skip

@@ -4,6 +4,13 @@ It tells the players through the broker when plans change, hands them each emerg
 moment it is requested (and a stop), and records the status each player publishes (its last
 will when the broker loses it). A check every heartbeat raises an alert when a player falls
 silent or its plans will run out before its next sync.
+
+One relay serves every ward the process runs (one ward; or, for a city on one server, each
+ward whose lock it holds): one connection to the broker, one watcher. On PostgreSQL the watcher
+sleeps on the database's notifications (a unit of work that requested an emergency or changed
+plans says so when it commits, web/context.py), so an emergency goes out at once without a
+hundred wards being polled four times a second; a slow poll catches anything a lost
+notification missed. On SQLite (one ward, one machine) it polls, as the player's desk does.
 """
 
 from __future__ import annotations
@@ -11,15 +18,19 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import Engine, create_engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 from playlists.alerts.models import AlertKind
 from playlists.alerts.service import raise_alert
+from playlists.core.changes import EMERGENCY_CHANNEL, PLANS_CHANNEL
 from playlists.core.clock import Clock
 from playlists.core.db import session_scope
 from playlists.emergencies import service as emergencies
@@ -33,33 +44,70 @@ from scheduler.settings import SchedulerSettings
 
 log = logging.getLogger(__name__)
 
+# With the database's notifications, the poll that catches what one missed.
+NOTIFIED_POLL_S = 2.0
+
+
+@dataclass(frozen=True)
+class WardLink:
+    """A ward the relay serves: its code, its topic code on the broker, its sessions."""
+
+    code: str
+    topic: str
+    sessions: sessionmaker[Session]
+
+
+@dataclass
+class _Ward:
+    link: WardLink
+    relayed: set[int] = field(default_factory=set)  # handed over; a stop may follow
+    plans_mark: tuple[object, ...] | None = None  # the plans as last seen
+
 
 class Relay:
     """Plans, emergencies and stops out to the players; their statuses in."""
 
     def __init__(
-        self, settings: SchedulerSettings, sessions: sessionmaker[Session], clock: Clock
+        self,
+        settings: SchedulerSettings,
+        wards: Callable[[], list[WardLink]],
+        clock: Clock,
+        *,
+        notifications: Engine | None = None,
     ) -> None:
         if settings.mqtt_url is None:
             raise ValueError("LOA_AIR_AT=players needs LOA_MQTT_URL (the broker)")
         self.settings = settings
-        self.sessions = sessions
         self.clock = clock
-        self.code = settings.station_code
+        self._find_wards = wards
+        self._notifications = notifications if _listens(notifications) else None
         self._lock = threading.Lock()
-        self._relayed: set[int] = set()  # emergencies handed over, which a stop may follow
+        self._wards: dict[str, _Ward] = {}  # by ward code
         self._stopping = threading.Event()
-        self._plans_mark: tuple[object, ...] | None = None  # the plans as last seen
         self._watcher: threading.Thread | None = None
         self.bus = Bus(
             settings.mqtt_url,
-            f"loa-server-{self.code}",
-            subscriptions=(messages.topic(self.code, messages.PLAYERS, "+"),),
+            f"loa-server-{settings.station_code}",
+            # Every station's players: a status is routed by its topic to the ward it names.
+            subscriptions=(messages.topic("+", messages.PLAYERS, "+"),),
             on_message=self._heard,
             on_connect=self.send_due,
         )
 
+    def refresh_wards(self) -> None:
+        """Take in wards added since (a city's), keeping what is known of the others."""
+        links = {link.code: link for link in self._find_wards()}
+        with self._lock:
+            self._wards = {
+                code: self._wards.get(code) or _Ward(link) for code, link in links.items()
+            }
+
+    @property
+    def ward_codes(self) -> list[str]:
+        return sorted(self._wards)
+
     def start(self) -> None:
+        self.refresh_wards()
         self.bus.start()
         self._watcher = threading.Thread(target=self._watch, name="relay watcher", daemon=True)
         self._watcher.start()
@@ -73,29 +121,64 @@ class Relay:
     def _watch(self) -> None:
         # Requests written by another process (`loa emergency`, a web worker) are found here;
         # the players are checked at the pace of their heartbeats.
-        checked = 0.0
-        while not self._stopping.wait(POLL_S):
+        polled = checked = 0.0
+        listener: _Listener | None = None
+        while not self._stopping.is_set():
             try:
-                self.send_due()
+                if listener is None and self._notifications is not None:
+                    listener = _Listener(self._notifications)
+                heard = listener.wait(POLL_S) if listener else self._sleep(POLL_S)
+                for channel, code in heard:
+                    if channel == EMERGENCY_CHANNEL:
+                        self.send_due(code)
+                    elif channel == PLANS_CHANNEL:
+                        self.check_plans(code)
+                if time.monotonic() - polled >= (NOTIFIED_POLL_S if listener else 0):
+                    polled = time.monotonic()
+                    self.send_due()
                 if time.monotonic() - checked >= self.settings.player_heartbeat_s:
                     checked = time.monotonic()
+                    self.refresh_wards()
                     self.check()
             except Exception:
                 log.exception("relay watcher failed; trying again")
+                if listener is not None:
+                    listener.close()
+                    listener = None
+                self._stopping.wait(POLL_S)
+        if listener is not None:
+            listener.close()
+
+    def _sleep(self, seconds: float) -> list[tuple[str, str]]:
+        self._stopping.wait(seconds)
+        return []
+
+    def _chosen(self, code: str | None) -> list[_Ward]:
+        with self._lock:
+            if code is None:
+                return list(self._wards.values())
+            ward = self._wards.get(code)
+        return [ward] if ward is not None else []
 
     # --- out ------------------------------------------------------------------------------
 
-    def plans_changed(self, days: Iterable[date] = ()) -> None:
-        """Tell every player to sync now."""
-        call = messages.PlanChanged(days=sorted(days), at=self.clock.now())
-        if not self.bus.publish(messages.topic(self.code, messages.PLAN), _json(call)):
-            log.warning("plan change not sent: no broker (players sync at their next turn)")
+    def plans_changed(self, days: Iterable[date] = (), ward: str | None = None) -> None:
+        """Tell the players (of one ward, or of every ward) to sync now."""
+        call = _json(messages.PlanChanged(days=sorted(days), at=self.clock.now()))
+        for state in self._chosen(ward):
+            if not self.bus.publish(messages.topic(state.link.topic, messages.PLAN), call):
+                log.warning("plan change not sent: no broker (players sync at their next turn)")
 
-    def send_due(self) -> None:
+    def send_due(self, ward: str | None = None) -> None:
         """Hand every due emergency to the players, and every stop since the last call."""
         if not self.bus.connected.is_set():
             return  # claimed nothing: due still, sent at the next connect
-        with self._lock, session_scope(self.sessions) as session:
+        for state in self._chosen(ward):
+            self._send_due(state)
+
+    def _send_due(self, state: _Ward) -> None:
+        topic = state.link.topic
+        with self._lock, session_scope(state.link.sessions) as session:
             now = self.clock.now()
             for emergency in emergencies.claim_due(session, now=now):
                 call = messages.EmergencyCall(
@@ -104,29 +187,33 @@ class Relay:
                     duration_s=emergency.duration_s, zone_ids=emergency.zone_ids,
                     repeat=emergency.repeat, every_min=emergency.every_min, sent_at=now,
                 )  # fmt: skip
-                if self.bus.publish(messages.topic(self.code, messages.EMERGENCY), _json(call)):
+                if self.bus.publish(messages.topic(topic, messages.EMERGENCY), _json(call)):
                     emergencies.handed_over(session, emergency, now=now)
-                    self._relayed.add(emergency.id)
-                    log.info("emergency %d handed to the players", emergency.id)
+                    state.relayed.add(emergency.id)
+                    log.info("emergency %d of %s handed to the players", emergency.id, topic)
                 else:  # claimed but not sent: due again at the next call (a broker connect)
                     emergency.next_at = now
-                    log.error("emergency %d not sent: no broker", emergency.id)
-            if self._relayed:
+                    log.error("emergency %d of %s not sent: no broker", emergency.id, topic)
+            if state.relayed:
                 stopped = session.scalars(
                     select(Emergency.id).where(
-                        Emergency.id.in_(self._relayed),
+                        Emergency.id.in_(state.relayed),
                         Emergency.status == EmergencyStatus.CANCELLED,
                     )
                 ).all()
                 for emergency_id in stopped:
                     stop = messages.StopCall(id=emergency_id)
-                    if self.bus.publish(messages.topic(self.code, messages.STOP), _json(stop)):
-                        self._relayed.discard(emergency_id)
+                    if self.bus.publish(messages.topic(topic, messages.STOP), _json(stop)):
+                        state.relayed.discard(emergency_id)
 
     # --- in -------------------------------------------------------------------------------
 
     def _heard(self, topic: str, payload: bytes) -> None:
-        name = topic.rsplit("/", 1)[-1]
+        parts = topic.split("/")
+        name = parts[-1]
+        state = next((w for w in self._chosen(None) if w.link.topic == parts[1]), None)
+        if state is None:
+            return  # another station's player on the same broker
         try:
             status = fleet.PlayerStatus.model_validate_json(payload)
         except ValidationError:
@@ -135,27 +222,72 @@ class Relay:
         if status.name != name:
             log.warning("status on %s names another player (%s)", topic, status.name)
             return
-        with session_scope(self.sessions) as session:
+        with session_scope(state.link.sessions) as session:
             fleet.record(session, status, now=self.clock.now())
+
+    def check_plans(self, ward: str | None = None) -> None:
+        """Tell the players of plans built by another process (`loa plan build`, the web)."""
+        for state in self._chosen(ward):
+            with session_scope(state.link.sessions) as session:
+                mark = tuple(
+                    session.execute(select(func.count(), func.max(DayPlan.built_at))).one()
+                )
+            if state.plans_mark is not None and mark != state.plans_mark:
+                self.plans_changed(ward=state.link.code)
+            state.plans_mark = mark
 
     def check(self) -> None:
         """Raise an alert for each player that needs attention; end handed-over requests; tell
-        the players of plans built by another process (`loa plan build`, a web worker)."""
+        the players of plans built elsewhere."""
+        self.check_plans()
         now = self.clock.now()
-        with session_scope(self.sessions) as session:
-            mark = tuple(session.execute(select(func.count(), func.max(DayPlan.built_at))).one())
-            if self._plans_mark is not None and mark != self._plans_mark:
-                self.plans_changed()
-            self._plans_mark = mark
-            emergencies.end_handed_over(session, now=now)
-            for worry in fleet.worries(
-                fleet.players(session), now=now, tz=self.settings.zone,
-                silent_after=self.settings.silent_after, sync_every=self.settings.sync_every,
-            ):  # fmt: skip
-                raise_alert(session, kind=AlertKind.PLAYER, message=worry.message,
-                            detail=f"player {worry.player}: {worry.detail}".rstrip(": "),
-                            now=now)  # fmt: skip
+        for state in self._chosen(None):
+            with session_scope(state.link.sessions) as session:
+                emergencies.end_handed_over(session, now=now)
+                for worry in fleet.worries(
+                    fleet.players(session), now=now, tz=self.settings.zone,
+                    silent_after=self.settings.silent_after,
+                    sync_every=self.settings.sync_every,
+                ):  # fmt: skip
+                    raise_alert(session, kind=AlertKind.PLAYER, message=worry.message,
+                                detail=f"player {worry.player}: {worry.detail}".rstrip(": "),
+                                now=now)  # fmt: skip
 
 
 def _json(message: BaseModel) -> bytes:
     return message.model_dump_json().encode()
+
+
+def _listens(engine: Engine | None) -> bool:
+    return engine is not None and engine.dialect.name == "postgresql"
+
+
+class _Listener:
+    """A connection of its own that LISTENs to the station's channels (PostgreSQL)."""
+
+    def __init__(self, engine: Engine) -> None:
+        # Outside any pool: it sits in LISTEN for as long as the relay runs.
+        self._own = create_engine(engine.url, poolclass=NullPool)
+        self._raw = self._own.raw_connection()
+        conn = self._raw.driver_connection  # psycopg's Connection
+        assert conn is not None
+        conn.autocommit = True
+        for channel in (EMERGENCY_CHANNEL, PLANS_CHANNEL):
+            conn.execute(f"LISTEN {channel}")
+        self._conn: Any = conn
+
+    def wait(self, timeout: float) -> list[tuple[str, str]]:
+        """The (channel, ward) pairs notified within `timeout` seconds, or none."""
+        heard = []
+        for notice in self._conn.notifies(timeout=timeout, stop_after=1):
+            heard.append((notice.channel, notice.payload))
+        # More may have come in together: take them without waiting.
+        for notice in self._conn.notifies(timeout=0, stop_after=1000):
+            heard.append((notice.channel, notice.payload))
+        return heard
+
+    def close(self) -> None:
+        try:
+            self._raw.close()
+        finally:
+            self._own.dispose()

@@ -298,3 +298,22 @@ def test_the_city_operators_emergency_airs_at_each_ward_chosen_and_each_log_reco
     finally:
         for station in stations:
             station.stop()
+
+
+def test_a_ward_reads_with_the_citys_lexicon_under_its_own(city: City) -> None:
+    from playlists.lexicon.models import LexiconEntry
+    from playlists.lexicon.service import effective_lexicon
+
+    with session_scope(city.ctx.sessions) as session:  # the home ward's rows: the city's
+        session.add(LexiconEntry(written="TDP", spoken="tổ dân phố", updated_by="tp"))
+        session.add(LexiconEntry(written="KP", spoken="khu phố", updated_by="tp"))
+    with session_scope(city.a.sessions) as session:
+        session.add(LexiconEntry(written="KP", spoken="khối phố", updated_by="a"))
+    with session_scope(city.a.sessions) as session:
+        a_reads = effective_lexicon(session=session)
+    with session_scope(city.b.sessions) as session:
+        b_reads = effective_lexicon(session=session)
+    assert a_reads["TDP"] == b_reads["TDP"] == "tổ dân phố"
+    assert (a_reads["KP"], b_reads["KP"]) == ("khối phố", "khu phố")
+    with session_scope(city.ctx.sessions) as session:  # a ward's change stays the ward's
+        assert effective_lexicon(session=session)["KP"] == "khu phố"

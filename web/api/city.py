@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from audio.errors import AudioError
 from playlists.accounts import service as accounts
 from playlists.accounts.actor import Actor
 from playlists.accounts.roles import Action
@@ -21,6 +23,7 @@ from web.city import send_to_wards, summary_json
 from web.deps import ContextDep, SessionDep
 from web.reporting import asked_window
 
+log = logging.getLogger(__name__)
 router = APIRouter()
 
 
@@ -93,7 +96,12 @@ def city_emergency(
     errors = emergencies.check_draft(draft, max_text_chars=ctx.settings.max_text_chars)
     if errors:
         raise InputError(errors)
+    try:
+        sent = send_to_wards(ctx, actor, draft, wards)
+    except AudioError as exc:
+        log.error("city emergency speech failed: %s", exc.detail)
+        raise HTTPException(503, exc.user_message) from exc
     return [
         WardSentRead(ward=s.ward, name=s.name, emergency_id=s.emergency_id, refusal=s.refusal)
-        for s in send_to_wards(ctx, actor, draft, wards)
+        for s in sent
     ]

@@ -19,6 +19,7 @@ from playlists.core.errors import NotFound
 from playlists.emergencies.models import Emergency
 from playlists.replica import fleet, snapshot
 from playlists.replica.uploads import AsRunBatch, ingest
+from scheduler.edge.messages import topic_for
 from web.auth import needs
 from web.deps import ContextDep, SessionDep
 
@@ -38,7 +39,9 @@ def player_snapshot(
     """The zones, slots and plans of `days` days from today, with the audio they need."""
     now = ctx.now()
     taken = snapshot.take(session, first_day=first or ctx.today(), days=days, now=now)
-    return taken | {"server_time": now.isoformat()}
+    # The first level of the ward's broker topics: a player set to another hears nothing.
+    code = topic_for(ctx.ward_code, ctx.settings)
+    return taken | {"server_time": now.isoformat(), "station_code": code}
 
 
 @router.get(

@@ -56,6 +56,7 @@ def city_emergency(
     by: Annotated[str, by_option("Điều hành khẩn cấp thành phố")] = "",
 ) -> None:
     """Phát khẩn cấp cho nhiều phường cùng lúc, trên mọi cụm loa của mỗi phường."""
+    from audio.errors import AudioError
     from playlists.accounts.roles import Action
     from playlists.emergencies.service import EmergencyDraft, check_draft
     from web.city import send_to_wards
@@ -70,7 +71,10 @@ def city_emergency(
         if errors := check_draft(draft, max_text_chars=ctx.settings.max_text_chars):
             fail(" ".join(errors.values()))
         codes = [code for code, _ in ctx.ward_names()] if all_wards else list(wards or [])
-        sent = send_to_wards(ctx, actor, draft, codes)
+        try:
+            sent = send_to_wards(ctx, actor, draft, codes)
+        except AudioError as exc:
+            fail(exc.user_message)
     for s in sent:
         if s.emergency_id is not None:
             typer.echo(f"{s.name}: đã gửi, tin khẩn cấp số {s.emergency_id} của phường.")

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 
+from audio.errors import AudioError
 from playlists.accounts import service as accounts
 from playlists.accounts.actor import Actor
 from playlists.accounts.roles import Action
@@ -102,5 +103,8 @@ def city_emergency_send(
         errors["wards"] = "Cần chọn ít nhất một phường, hoặc mọi phường."
     if errors:
         return _emergency_page(request, ctx, session, form, errors, 422)
-    sent = send_to_wards(ctx, actor, draft, wards)
+    try:
+        sent = send_to_wards(ctx, actor, draft, wards)
+    except AudioError as exc:
+        return _emergency_page(request, ctx, session, form, {"text": exc.user_message}, 503)
     return _emergency_page(request, ctx, session, CityEmergencyForm(), {}, sent=list(sent))
