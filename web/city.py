@@ -11,6 +11,7 @@ import dataclasses
 import logging
 import os
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,8 @@ from playlists.reports.view import topic_label
 from web.context import StationContext
 
 log = logging.getLogger(__name__)
+
+SENDING_AT_ONCE = 4
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,8 @@ def send_to_wards(
             draft, voice=city.emergency_speech(session), media_dir=city.settings.media_dir,
             spec=mastering_spec(city.settings.speech),
         )  # fmt: skip
-    for code in (code for code in wards if code in names):
+
+    def send_at(code: str) -> WardSent:
         ward = ctx.for_ward(code)
         try:
             here = _placed(rendered, city.settings.media_dir, ward.settings.media_dir)
@@ -70,14 +74,17 @@ def send_to_wards(
                     session, draft=draft, rendered=here, media_dir=ward.settings.media_dir,
                     max_text_chars=ward.settings.max_text_chars, now=ward.now(),
                 )  # fmt: skip
-                sent.append(WardSent(code, names[code], emergency.id))
+                return WardSent(code, names[code], emergency.id)
         except DomainError as exc:
-            sent.append(WardSent(code, names[code], refusal=exc.message))
+            return WardSent(code, names[code], refusal=exc.message)
         except OSError as exc:
             log.error("city emergency: audio not placed at ward %s: %s", code, exc)
-            sent.append(
-                WardSent(code, names[code], refusal="Không chép được âm thanh sang phường.")
-            )
+            return WardSent(code, names[code], refusal="Không chép được âm thanh sang phường.")
+
+    # A few wards at a time: each is a short transaction of its own, mostly the database's
+    # work, and the request holds one of the web pool's connections already.
+    with ThreadPoolExecutor(max_workers=SENDING_AT_ONCE) as pool:
+        sent += pool.map(send_at, [code for code in wards if code in names])
     log.warning(
         "city emergency by %s: sent to %s, refused at %s",
         actor.username,

@@ -141,10 +141,22 @@ def wards_of(session: Session, user: User) -> list[str]:
 CITY_ROLES_REFUSED = "Chỉ người quản trị của hệ thống (phường gốc) mới giao vai trò cấp thành phố."
 
 
-def _city_roles_here(session: Session, before: frozenset[Role], after: frozenset[Role]) -> None:
-    """Refuse a change to the city's roles anywhere but at the home ward (the platform's)."""
-    if before & CITY_ROLES != after & CITY_ROLES and ward_of(session) != HOME_WARD:
+def grantable_roles(session: Session) -> list[Role]:
+    """The roles an admin of the session's ward may give: the city's at the home ward only."""
+    here = ward_of(session) == HOME_WARD
+    return [role for role in Role if here or role not in CITY_ROLES]
+
+
+def _city_roles_kept(
+    session: Session, before: frozenset[Role], roles: frozenset[Role]
+) -> frozenset[Role]:
+    """The roles to hold: anywhere but at the home ward, the city's stay as they are (a
+    ward's form does not offer them), and giving one is refused."""
+    if ward_of(session) == HOME_WARD:
+        return roles
+    if (roles - before) & CITY_ROLES:
         raise InputError({"roles": CITY_ROLES_REFUSED})
+    return (roles - CITY_ROLES) | (before & CITY_ROLES)
 
 
 def list_users(session: Session) -> list[User]:
@@ -246,16 +258,23 @@ def add_user(
 
 
 def set_roles(session: Session, username: str, roles: Iterable[Role], *, now: datetime) -> User:
-    """Give a user exactly `roles` at this ward; their sessions end (roles changed)."""
-    user = get_user(session, username)
+    """Give a user exactly `roles` at this ward; their sessions end (roles changed).
+
+    The user may so far work at other wards only: a ward takes on someone of another ward by
+    their username (their roles there stay as they are; nothing of theirs is shown here).
+    """
+    user = find_user(session, username)
+    if user is None:
+        shown = one_line(username)[:60]
+        raise NotFound(f"Không có người dùng '{shown}'.", f"no user {shown!r}")
     ward = ward_of(session)
     roles = frozenset(roles)
     if not roles:
         raise InputError({"roles": "Cần chọn ít nhất một vai trò."})
     before = user.roles(ward)
+    roles = _city_roles_kept(session, before, roles)
     if before == roles:
         return user
-    _city_roles_here(session, before, roles)
     if Role.ADMIN in before and Role.ADMIN not in roles:
         _keep_an_admin(session, user)
     # Keep the rows of roles still held and add only the new ones: replacing them all would

@@ -44,8 +44,9 @@ from scheduler.settings import SchedulerSettings
 
 log = logging.getLogger(__name__)
 
-# With the database's notifications, the poll that catches what one missed.
-NOTIFIED_POLL_S = 2.0
+# With the database's notifications, the poll that catches what one missed (and one at each
+# (re)connection of the listener).
+NOTIFIED_POLL_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,7 @@ class Relay:
         self._wards: dict[str, _Ward] = {}  # by ward code
         self._stopping = threading.Event()
         self._watcher: threading.Thread | None = None
+        self._checker: threading.Thread | None = None
         self.bus = Bus(
             settings.mqtt_url,
             f"loa-server-{settings.station_code}",
@@ -111,24 +113,28 @@ class Relay:
         self.bus.start()
         self._watcher = threading.Thread(target=self._watch, name="relay watcher", daemon=True)
         self._watcher.start()
+        self._checker = threading.Thread(target=self._check, name="relay checker", daemon=True)
+        self._checker.start()
 
     def stop(self) -> None:
         self._stopping.set()
-        if self._watcher is not None:
-            self._watcher.join(timeout=5)
+        for thread in (self._watcher, self._checker):
+            if thread is not None:
+                thread.join(timeout=5)
         self.bus.stop()
 
     def _watch(self) -> None:
-        # Requests written by another process (`loa emergency`, a web worker) are found here;
-        # the players are checked at the pace of their heartbeats.
-        polled = checked = 0.0
+        # Requests written by another process (`loa emergency`, a web worker) are found here,
+        # and nothing slower runs in this thread: an emergency never waits behind a check.
+        polled = 0.0
         listener: _Listener | None = None
         while not self._stopping.is_set():
             try:
                 if listener is None and self._notifications is not None:
                     listener = _Listener(self._notifications)
+                    polled = 0.0  # what came while no one listened
                 heard = listener.wait(POLL_S) if listener else self._sleep(POLL_S)
-                for channel, code in heard:
+                for channel, code in dict.fromkeys(heard):
                     if channel == EMERGENCY_CHANNEL:
                         self.send_due(code)
                     elif channel == PLANS_CHANNEL:
@@ -136,10 +142,6 @@ class Relay:
                 if time.monotonic() - polled >= (NOTIFIED_POLL_S if listener else 0):
                     polled = time.monotonic()
                     self.send_due()
-                if time.monotonic() - checked >= self.settings.player_heartbeat_s:
-                    checked = time.monotonic()
-                    self.refresh_wards()
-                    self.check()
             except Exception:
                 log.exception("relay watcher failed; trying again")
                 if listener is not None:
@@ -148,6 +150,15 @@ class Relay:
                 self._stopping.wait(POLL_S)
         if listener is not None:
             listener.close()
+
+    def _check(self) -> None:
+        # The players, at the pace of their heartbeats; wards added since are taken in.
+        while not self._stopping.wait(self.settings.player_heartbeat_s):
+            try:
+                self.refresh_wards()
+                self.check()
+            except Exception:
+                log.exception("relay check failed; trying again")
 
     def _sleep(self, seconds: float) -> list[tuple[str, str]]:
         self._stopping.wait(seconds)

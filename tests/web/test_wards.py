@@ -18,7 +18,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from playlists.accounts import service as accounts
-from playlists.accounts.models import UserRole
 from playlists.asrun import ledger
 from playlists.asrun.models import AirLog, AirSource, AirStatus
 from playlists.bulletins.models import Bulletin, BulletinStatus, Topic
@@ -176,11 +175,11 @@ def test_a_person_at_two_wards_switches_and_each_ward_keeps_its_own_chain_and_lo
 ) -> None:
     from playlists.accounts.roles import Role
 
-    with session_scope(city.b.sessions) as session:
+    with session_scope(city.b.sessions) as session:  # ward B takes on A's approver
         act_as(session, Role.ADMIN)
-        user = accounts.find_user(session, "approver.a")
-        assert user is not None
-        user.role_rows.append(UserRole(station="phuong-b", role=Role.APPROVER))
+        accounts.set_roles(session, "approver.a", {Role.APPROVER}, now=AT)
+    with session_scope(city.a.sessions) as session:  # still A's approver
+        assert accounts.get_user(session, "approver.a").roles("phuong-a") == {Role.APPROVER}
     with TestClient(create_app(city.ctx, run_scheduler=False)) as client:
         sign_in(client, "approver.a", PASSWORD)
         assert SECRET_TITLE not in client.get("/ban-tin").text
@@ -221,6 +220,16 @@ def test_the_city_reporter_sees_every_ward_side_by_side_and_ward_staff_do_not(
         with pytest.raises(InputError) as refused:
             accounts.set_roles(session, "editor.a", {Role.CITY_REPORTER}, now=AT)
         assert "phường gốc" in refused.value.errors["roles"]
+        assert Role.CITY_REPORTER not in accounts.grantable_roles(session)
+    with session_scope(city.ctx.sessions) as session:  # the home ward's admins give it
+        act_as(session, Role.ADMIN)
+        accounts.set_roles(session, "editor.a", {Role.CITY_REPORTER}, now=AT)
+    with session_scope(city.a.sessions) as session:
+        # Ward A's admin changes editor.a's roles at A; the city's role stays as it was.
+        act_as(session, Role.ADMIN)
+        user = accounts.set_roles(session, "editor.a", {Role.APPROVER}, now=AT)
+        assert user.roles("phuong-a") == {Role.APPROVER, Role.CITY_REPORTER}
+        assert user.roles("phuong-b") == {Role.CITY_REPORTER}
     period = {"tu": "2026-12-01", "den": "2026-12-31"}
     with TestClient(create_app(city.ctx, run_scheduler=False)) as client:
         sign_in(client, "admin.a")

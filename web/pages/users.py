@@ -35,8 +35,8 @@ def _page(
 ) -> HTMLResponse:
     return render(
         request, session, "users.html", status_code, users=accounts.list_users(session),
-        tokens=accounts.tokens_of(session), roles=list(Role), ok=ok, error=error,
-        errors=errors or {}, one_time=one_time, values=values or {},
+        tokens=accounts.tokens_of(session), roles=accounts.grantable_roles(session), ok=ok,
+        error=error, errors=errors or {}, one_time=one_time, values=values or {},
     )  # fmt: skip
 
 
