@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import threading
 import zlib
 from pathlib import Path
 from typing import IO
@@ -53,6 +54,7 @@ class StationLock:
         # Wards sharing one database each have their own lock; the home ward's is 0.
         self.ward_key = ward_key(schema_of(engine))
         self._also: set[int] = set()  # other wards' locks held on the same connection
+        self._asking = threading.Lock()  # one question at a time on that connection
         self._file: IO[str] | None = None
         self._connection: Connection | None = None
 
@@ -97,17 +99,18 @@ class StationLock:
         """Also hold another ward's lock (a city's server serving it); False when another
         process holds it (that ward's own station). PostgreSQL only, once this lock is held."""
         key = ward_key(schema)
-        if key == self.ward_key or key in self._also:
-            return True
-        if self._connection is None:
-            return False
-        taken = self._connection.execute(
-            text("SELECT pg_try_advisory_lock(:k, :ward)"), {"k": ADVISORY_KEY, "ward": key}
-        ).scalar()
-        self._connection.commit()
-        if taken:
-            self._also.add(key)
-        return bool(taken)
+        with self._asking:
+            if key == self.ward_key or key in self._also:
+                return True
+            if self._connection is None:
+                return False
+            taken = self._connection.execute(
+                text("SELECT pg_try_advisory_lock(:k, :ward)"), {"k": ADVISORY_KEY, "ward": key}
+            ).scalar()
+            self._connection.commit()
+            if taken:
+                self._also.add(key)
+            return bool(taken)
 
     def release(self) -> None:
         """Let another process run the scheduler."""

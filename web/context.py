@@ -58,6 +58,7 @@ log = logging.getLogger(__name__)
 # player's threads, the as-run writer, the scheduler's jobs and the command line.
 WEB_POOL = 8
 STATION_POOL = 10
+CREDENTIAL_POOL = 2
 # Where each ward of a city keeps its files, inside the data folder.
 WARDS_FOLDER = "phuong"
 
@@ -210,9 +211,13 @@ class StationContext:
         return make_session_factory(self.root_engine)
 
     @cached_property
-    def root_web_sessions(self) -> sessionmaker[Session]:
-        """Return web sessions on no ward's schema: the city's tables (people, wards)."""
-        return make_session_factory(self.root_web_engine)
+    def credential_sessions(self) -> sessionmaker[Session]:
+        """Return sessions for finding the ward a request's credential works for.
+
+        A pool of its own: the page's unit of work then holds its one connection of the web
+        pool, and the lookup before it never waits behind (or for) the pages' connections.
+        """
+        return make_session_factory(make_engine(self.settings.db_url, pool_size=CREDENTIAL_POOL))
 
     @cached_property
     def web_engine(self) -> Engine:
@@ -434,3 +439,5 @@ class StationContext:
             engine = self.__dict__.get(name)
             if engine is not None:
                 engine.dispose()
+        if "credential_sessions" in self.__dict__:
+            self.credential_sessions.kw["bind"].dispose()

@@ -49,7 +49,7 @@ def _credential_ward(request: Request, ctx: StationContext) -> str | None:
     cookie = request.cookies.get(COOKIE, "")
     if not (bearer or cookie):
         return None
-    with session_scope(ctx.root_web_sessions) as session:
+    with session_scope(ctx.credential_sessions) as session:
         return credential_ward(session, cookie=cookie, bearer=bearer)
 
 

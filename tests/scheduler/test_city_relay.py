@@ -1,0 +1,100 @@
+"""A city's server relays for every ward it can hold, woken by PostgreSQL's notifications.
+
+Real PostgreSQL (the wards' schemas), a real mosquitto, and a listener on the broker standing
+in for the players: a city emergency comes out on each ward's own topic; a ward whose own
+station runs elsewhere (it holds the ward's lock) is left to it.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from playlists.accounts.actor import Actor, Origin
+from playlists.accounts.roles import Role
+from playlists.core.db import session_scope
+from playlists.emergencies.service import EmergencyDraft
+from playlists.wards.service import add_ward
+from scheduler.edge.bus import Bus
+from scheduler.lock import StationLock
+from tests.conftest import add_zone_and_slot
+from tests.mqtt_broker import Broker
+from web.city import send_to_wards
+from web.context import StationContext
+from web.settings import Settings
+
+pytestmark = pytest.mark.databases("postgresql")
+
+OPERATOR = Actor(None, "dieuhanh.tp", "Điều hành TP", frozenset({Role.CITY_OPERATOR}), Origin.CLI)
+
+
+@pytest.fixture
+def broker(tmp_path: Path) -> Iterator[Broker]:
+    started = Broker(tmp_path / "broker").start()
+    yield started
+    started.stop()
+
+
+class Ear:
+    """Everything published under loa/, by topic."""
+
+    def __init__(self, url: str) -> None:
+        self.heard: dict[str, list[dict[str, object]]] = {}
+        self._lock = threading.Lock()
+        self.bus = Bus(url, "test-ear", subscriptions=("loa/#",), on_message=self._heard)
+
+    def _heard(self, topic: str, payload: bytes) -> None:
+        with self._lock:
+            self.heard.setdefault(topic, []).append(json.loads(payload))
+
+    def wait_for(self, topics: set[str], timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if topics <= set(self.heard):
+                    return
+            time.sleep(0.05)
+        raise AssertionError(f"not heard: {topics - set(self.heard)}")
+
+
+def test_one_server_relays_a_city_emergency_to_each_wards_players(
+    settings: Settings, broker: Broker
+) -> None:
+    city_settings = settings.model_copy(
+        update={"air_at": "players", "mqtt_url": broker.url, "station_code": "thanh-pho"}
+    )
+    ctx = StationContext.create(city_settings)
+    for code in ("phuong-a", "phuong-b", "phuong-c"):
+        add_ward(ctx.root_engine, code, f"Phường {code[-1].upper()}")
+        with session_scope(ctx.for_ward(code).sessions) as session:
+            add_zone_and_slot(session)
+    # Ward C's own station runs elsewhere: it holds C's lock, the city's server leaves C be.
+    own_c = StationLock(ctx.for_ward("phuong-c").engine, settings.data_dir)
+    own_c.acquire()
+    ear = Ear(broker.url)
+    ear.bus.start()
+    try:
+        assert ctx.serves_city
+        ctx.start()
+        assert ctx.station.relay is not None
+        assert ctx.station.relay.ward_codes == ["local", "phuong-a", "phuong-b"]
+        sent = send_to_wards(
+            ctx, OPERATOR, EmergencyDraft(requested_by="TP", text="Thử báo động toàn thành phố."),
+            ["phuong-a", "phuong-b", "phuong-c"],
+        )  # fmt: skip
+        assert all(s.emergency_id == 1 for s in sent), sent
+        ear.wait_for({"loa/phuong-a/emergency", "loa/phuong-b/emergency"})
+        calls = ear.heard["loa/phuong-a/emergency"] + ear.heard["loa/phuong-b/emergency"]
+        assert {c["sha256"] for c in calls} == {calls[0]["sha256"]}  # one rendering for all
+        time.sleep(1)  # ward C's emergency waits for C's own station: not on the broker
+        assert "loa/phuong-c/emergency" not in ear.heard
+        assert "loa/thanh-pho/emergency" not in ear.heard  # the home ward was not asked
+    finally:
+        ear.bus.stop()
+        ctx.stop()
+        own_c.release()
