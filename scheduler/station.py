@@ -121,10 +121,14 @@ class Station:
         # The wards it plans and relays for: its own; for a city's server, every ward whose
         # lock it holds (web/context.py).
         own = WardLink(ward_code(engine), topic_for(ward_code(engine), settings), session_factory)
+        self.own_ward = own.code
         self.ward_links: Callable[[], list[WardLink]] = wards or (lambda: [own])
         self.relay: Relay | None = None
         if settings.air_at == "players":
-            self.relay = Relay(settings, self.ward_links, self.clock, notifications=engine)
+            self.relay = Relay(
+                settings, self.ward_links, self.clock, notifications=engine,
+                client_id=f"loa-server-{own.topic}",
+            )  # fmt: skip
 
     @property
     def settings(self) -> SchedulerSettings:
@@ -329,7 +333,7 @@ class Station:
         For players (LOA_AIR_AT=players), tell them instead: they make their own jobs.
         """
         if self.relay is not None:
-            self.relay.plans_changed()
+            self.relay.plans_changed(ward=self.own_ward)  # other wards' changes say so
             return
         if not self.scheduler.running:
             return

@@ -96,6 +96,7 @@ class StationContext:
         self._city: StationContext = self
         self._wards: dict[str, StationContext] = {}
         self._wards_lock = threading.Lock()
+        self._served_elsewhere: set[str] = set()  # wards whose own station held their lock
         self._started = False
         self._voices: dict[str, tuple[dict[str, str], SpeechRenderer]] = {}
         self._voices_lock = threading.Lock()
@@ -268,12 +269,15 @@ class StationContext:
         from playlists.planning.store import replan, rules_from
 
         with session_scope(sessions or self.sessions) as session:
-            return replan(
+            days = replan(
                 session=session,
                 now=self.now(),
                 tz=self.settings.zone,
                 rules=rules_from(self.settings.planning),
             )
+            # Heard by a relay in another process when the new plans are there to read.
+            changes.announce(session, {Change.SCHEDULE})
+            return days
 
     def build_plan(self, day: date) -> None:
         """Build and store a day's plan (the running station's jobs follow)."""
@@ -410,9 +414,19 @@ class StationContext:
 
         links = []
         for code, _name in self.ward_names():
-            ward = self.for_ward(code)
-            if ward is self or self.station.lock.hold_ward(ward.ward_schema):
-                links.append(WardLink(code, topic_for(code, self.settings), ward.sessions))
+            if code in self._served_elsewhere:
+                continue
+            try:
+                ward = self.for_ward(code)
+                if ward is self or self.station.lock.hold_ward(ward.ward_schema):
+                    links.append(WardLink(code, topic_for(code, self.settings), ward.sessions))
+                else:
+                    # Its own station holds it; when that station restarts, the ward stays
+                    # its (a lock taken in between would keep it off its own station).
+                    self._served_elsewhere.add(code)
+                    log.info("ward %s has a station of its own: not served here", code)
+            except Exception:  # one ward's trouble leaves the others served
+                log.exception("ward %s cannot be served now", code)
         return links
 
     def _refresh_every_ward(self) -> None:

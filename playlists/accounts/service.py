@@ -104,18 +104,21 @@ def get_user(session: Session, username: str) -> User:
 
 
 def _own_user(session: Session, username: str) -> User:
-    """A user of this ward whom this ward's admin may change: one who works at no other.
+    """A user whom this ward's admin may lock, unlock or give a new password.
 
-    A password reset, a lock or an unlock reaches every ward where the person works; one
-    ward's admin must not decide that for another's.
+    Those reach every ward where the person works: a ward's admin decides them for the
+    people of that ward alone; the home ward's admins (the platform's) for anyone.
     """
-    user = get_user(session, username)
     ward = ward_of(session)
+    user = find_user(session, username) if ward == HOME_WARD else get_user(session, username)
+    if user is None:
+        shown = one_line(username)[:60]
+        raise NotFound(f"Không có người dùng '{shown}'.", f"no user {shown!r}")
     held = {row.station for row in user.role_rows}
-    if not held - {CITY_SCOPE} <= {ward} or (CITY_SCOPE in held and ward != HOME_WARD):
+    if ward != HOME_WARD and (not held - {CITY_SCOPE} <= {ward} or CITY_SCOPE in held):
         raise StateError(
             f"Tài khoản {user.username} còn làm việc ở phường khác: chỉ đổi được vai trò của "
-            "người này tại phường mình.",
+            "người này tại phường mình; khóa hoặc đặt lại mật khẩu do quản trị hệ thống làm.",
             "user works at another ward too",
         )
     return user
@@ -164,9 +167,7 @@ def list_users(session: Session) -> list[User]:
     return list(
         session.scalars(
             select(User)
-            .where(
-                User.id.in_(select(UserRole.user_id).where(UserRole.station == ward_of(session)))
-            )
+            .where(User.id.in_(_people_of(session)))
             .order_by(User.username)
             .options(selectinload(User.role_rows))
         )
@@ -258,10 +259,11 @@ def add_user(
 
 
 def set_roles(session: Session, username: str, roles: Iterable[Role], *, now: datetime) -> User:
-    """Give a user exactly `roles` at this ward; their sessions end (roles changed).
+    """Give a user exactly `roles` at this ward; their sessions here end (roles changed).
 
     The user may so far work at other wards only: a ward takes on someone of another ward by
     their username (their roles there stay as they are; nothing of theirs is shown here).
+    No role at all takes a person who works elsewhere too off this ward.
     """
     user = find_user(session, username)
     if user is None:
@@ -269,8 +271,9 @@ def set_roles(session: Session, username: str, roles: Iterable[Role], *, now: da
         raise NotFound(f"Không có người dùng '{shown}'.", f"no user {shown!r}")
     ward = ward_of(session)
     roles = frozenset(roles)
-    if not roles:
-        raise InputError({"roles": "Cần chọn ít nhất một vai trò."})
+    elsewhere = {row.station for row in user.role_rows} - {ward}
+    if not roles and not elsewhere:
+        raise InputError({"roles": "Cần chọn ít nhất một vai trò (hoặc khóa tài khoản)."})
     before = user.roles(ward)
     roles = _city_roles_kept(session, before, roles)
     if before == roles:
@@ -282,7 +285,7 @@ def set_roles(session: Session, username: str, roles: Iterable[Role], *, now: da
     kept = [r for r in user.role_rows if r.station not in (ward, CITY_SCOPE) or r.role in roles]
     added = [UserRole(station=scope_of(role, ward), role=role) for role in sorted(roles - before)]
     user.role_rows = kept + added
-    end_sessions(session, user, why="roles", now=now)
+    end_sessions(session, user, why="roles", now=now, ward=ward)
     session.flush()
     record(
         session,
@@ -616,13 +619,15 @@ def end_sessions_by_secret(session: Session, secret: str, *, why: str, now: date
     )
 
 
-def end_sessions(session: Session, user: User, *, why: str, now: datetime) -> None:
-    """End every open session of `user` (roles or password changed, disabled)."""
-    session.execute(
-        update(WebSession)
-        .where(WebSession.user_id == user.id, WebSession.ended_at.is_(None))
-        .values(ended_at=now, ended_why=why)
-    )
+def end_sessions(
+    session: Session, user: User, *, why: str, now: datetime, ward: str | None = None
+) -> None:
+    """End every open session of `user` (password changed, disabled), or those working for
+    one ward (roles changed there)."""
+    query = update(WebSession).where(WebSession.user_id == user.id, WebSession.ended_at.is_(None))
+    if ward is not None:
+        query = query.where(WebSession.ward == ward)
+    session.execute(query.values(ended_at=now, ended_why=why))
 
 
 # --- API tokens --------------------------------------------------------------------------

@@ -14,7 +14,7 @@ them; it names each person by username too, which is what it shows.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,7 +34,10 @@ CITY_TABLES = frozenset(
     model.__tablename__ for model in (User, UserRole, WebSession, ApiToken, SignInFailure, Ward)
 )
 # Columns of a ward's tables that name a person: their ids change on the way in.
-PERSON_COLUMNS: Mapping[str, tuple[str, ...]] = {"bulletins": ("author_id", "approver_id")}
+PERSON_COLUMNS: Mapping[str, tuple[str, ...]] = {
+    "bulletins": ("author_id", "approver_id"),
+    "report_closures": ("closed_by_id",),
+}
 # Rows the ward's migrations seed (the plan's topics): replaced by the source's.
 SEEDED = frozenset({"topics"})
 
@@ -55,6 +58,7 @@ def move_into_ward(
     code: str,
     name: str,
     suffix: str = "",
+    reserved: Collection[str] = (),
     progress: Progress | None = None,
 ) -> MoveReport:
     """Make ward `code` of the city at `city` from the station at `source`.
@@ -80,7 +84,7 @@ def move_into_ward(
             "thêm hậu tố vào các tên này, hoặc đổi tên ở đài cũ.",
             f"usernames already in the city: {taken}",
         )
-    ward = add_ward(city, code, name)
+    ward = add_ward(city, code, name, reserved=reserved)
     try:
         with source.connect() as reading, ward_engine(city, ward).begin() as writing:
             report = MoveReport(renamed=sorted(renames.items()))
@@ -180,5 +184,5 @@ def _move_rows(
 def _with_people(table: str, row: dict[str, Any], people: dict[int, int]) -> dict[str, Any]:
     for column in PERSON_COLUMNS.get(table, ()):
         if row.get(column) is not None:
-            row[column] = people[row[column]]
+            row[column] = people.get(row[column])  # one who is gone: no one
     return row

@@ -9,6 +9,7 @@ SQLite it is the only ward there can be.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session
@@ -59,7 +60,7 @@ def ward_engine(engine: Engine, ward: Ward) -> Engine:
     return for_ward(engine, ward.code, ward.schema_name or None)
 
 
-def add_ward(engine: Engine, code: str, name: str) -> Ward:
+def add_ward(engine: Engine, code: str, name: str, *, reserved: Collection[str] = ()) -> Ward:
     """Make a ward: its schema, migrated to the newest tables, then its row in the list.
 
     The schema is made and migrated in one transaction (PostgreSQL's DDL is transactional):
@@ -69,6 +70,8 @@ def add_ward(engine: Engine, code: str, name: str) -> Ward:
     errors = {}
     if problem := code_problem(code):
         errors["code"] = problem
+    elif code in reserved:  # the home ward's topic code on the broker, say
+        errors["code"] = f"Mã '{code}' đã dùng cho phường gốc (LOA_STATION_CODE); hãy chọn mã khác."
     if not name:
         errors["name"] = "Cần nhập tên phường."
     elif len(name) > MAX_NAME:

@@ -75,6 +75,7 @@ class Relay:
         clock: Clock,
         *,
         notifications: Engine | None = None,
+        client_id: str = "",
     ) -> None:
         if settings.mqtt_url is None:
             raise ValueError("LOA_AIR_AT=players needs LOA_MQTT_URL (the broker)")
@@ -87,13 +88,15 @@ class Relay:
         self._stopping = threading.Event()
         self._watcher: threading.Thread | None = None
         self._checker: threading.Thread | None = None
+        self._poll_now = threading.Event()  # the broker (re)connected: hand over what is due
         self.bus = Bus(
             settings.mqtt_url,
-            f"loa-server-{settings.station_code}",
+            client_id or f"loa-server-{settings.station_code}",
             # Every station's players: a status is routed by its topic to the ward it names.
             subscriptions=(messages.topic("+", messages.PLAYERS, "+"),),
             on_message=self._heard,
-            on_connect=self.send_due,
+            # Not on paho's thread: a hundred wards' transactions there would stall the link.
+            on_connect=self._poll_now.set,
         )
 
     def refresh_wards(self) -> None:
@@ -139,7 +142,9 @@ class Relay:
                         self.send_due(code)
                     elif channel == PLANS_CHANNEL:
                         self.check_plans(code)
-                if time.monotonic() - polled >= (NOTIFIED_POLL_S if listener else 0):
+                due_poll = time.monotonic() - polled >= (NOTIFIED_POLL_S if listener else 0)
+                if due_poll or self._poll_now.is_set():
+                    self._poll_now.clear()
                     polled = time.monotonic()
                     self.send_due()
             except Exception:
@@ -169,6 +174,10 @@ class Relay:
             if code is None:
                 return list(self._wards.values())
             ward = self._wards.get(code)
+        if ward is None:  # a ward added since the last check, perhaps
+            self.refresh_wards()
+            with self._lock:
+                ward = self._wards.get(code)
         return [ward] if ward is not None else []
 
     # --- out ------------------------------------------------------------------------------

@@ -165,6 +165,11 @@ def test_a_wards_people_reach_nothing_of_another_ward_through_the_command_line(
     reset = run(data, "--phuong", "phuong-a", "user", "passwd", "editor.b",
                 "--by", "admin.a", env=env)  # fmt: skip
     assert reset.returncode == 2 and "Không có người dùng 'editor.b'" in reset.stderr
+    # A city's database is not copied as one station (the other wards would be lost).
+    copy = run(data, "db", "copy", "--to", f"sqlite:///{data / 'copy.db'}", env=env)
+    assert copy.returncode == 2 and "nhiều phường" in copy.stderr
+    taken = run(data, "ward", "add", "phuong", "--name", "Trùng mã chủ đề", env=env)
+    assert taken.returncode == 2 and "LOA_STATION_CODE" in taken.stderr
     unknown = run(data, "--phuong", "phuong-z", "bulletin", "list", env=env)
     assert unknown.returncode == 2 and "Không có phường mã 'phuong-z'" in unknown.stderr
     _b_untouched(city)
@@ -195,6 +200,15 @@ def test_a_person_at_two_wards_switches_and_each_ward_keeps_its_own_chain_and_lo
         with pytest.raises(StateError) as refused:
             accounts.reset_password(session, "approver.a", password=None, now=AT)
         assert "còn làm việc ở phường khác" in refused.value.message
+    with session_scope(city.ctx.sessions) as session:  # the platform's admins may
+        act_as(session, Role.ADMIN)
+        assert accounts.reset_password(session, "approver.a", password=None, now=AT)
+    with session_scope(city.b.sessions) as session:  # no role left: off ward B, still A's
+        act_as(session, Role.ADMIN)
+        user = accounts.set_roles(session, "approver.a", set(), now=AT)
+        assert user.wards() == ["phuong-a"]
+        with pytest.raises(InputError):  # B's own editor would be left with no ward at all
+            accounts.set_roles(session, "editor.b", set(), now=AT)
     # Each ward's scheduler lock is its own: both held at once, a second one refused.
     locks = [StationLock(w.engine, w.settings.data_dir) for w in (city.a, city.b)]
     for lock in locks:

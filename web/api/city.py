@@ -87,6 +87,7 @@ def city_emergency(
         if refusal:
             return JSONResponse({"detail": refusal}, status_code=403)
     wards = [code for code, _ in ctx.ward_names()] if body.all_wards else list(body.wards)
+    wards = list(dict.fromkeys(wards))  # a ward named twice is told once
     if not wards:
         raise InputError({"wards": "Cần chọn ít nhất một phường, hoặc mọi phường."})
     draft = EmergencyDraft(

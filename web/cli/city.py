@@ -71,6 +71,7 @@ def city_emergency(
         if errors := check_draft(draft, max_text_chars=ctx.settings.max_text_chars):
             fail(" ".join(errors.values()))
         codes = [code for code, _ in ctx.ward_names()] if all_wards else list(wards or [])
+        codes = list(dict.fromkeys(codes))
         try:
             sent = send_to_wards(ctx, actor, draft, codes)
         except AudioError as exc:

@@ -52,6 +52,12 @@ def db_copy(
     with common.station() as ctx:
         if same == make_url(ctx.settings.db_url):
             fail("Cơ sở dữ liệu đích trùng với cơ sở dữ liệu đang dùng.")
+        if len(ctx.ward_names()) > 1:
+            # It copies the home ward's tables, not the other wards' schemas.
+            fail(
+                "Cơ sở dữ liệu này có nhiều phường; loa db copy chỉ chép một đài chạy riêng. "
+                "Hãy sao lưu cả cơ sở dữ liệu bằng pg_dump."
+            )
         # Nothing may write while the rows are copied: the station must not be running.
         lock = StationLock(ctx.engine, ctx.settings.data_dir)
         try:

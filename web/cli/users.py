@@ -146,10 +146,9 @@ def user_passwd(
 
     with common.station() as ctx, ctx.unit_of_work() as session:
         common.acting_as(session, by, Action.MANAGE_USERS)
-        user = accounts.get_user(session, username)
-        password = password_from_stdin(user.username) if password_stdin else None
-        one_time = accounts.reset_password(session, user.username, password=password, now=ctx.now())
-        changed = user.username
+        changed = accounts.normal_username(username)
+        password = password_from_stdin(changed) if password_stdin else None
+        one_time = accounts.reset_password(session, changed, password=password, now=ctx.now())
     typer.echo(f"Đã đặt lại mật khẩu của {changed}.")
     say_one_time(changed, one_time)
 

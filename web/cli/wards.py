@@ -48,7 +48,7 @@ def ward_add(
     from playlists.wards.service import add_ward
 
     with common.station() as ctx:
-        ward = add_ward(ctx.root_engine, code, name)
+        ward = add_ward(ctx.root_engine, code, name, reserved={ctx.settings.station_code})
     typer.echo(f"Đã thêm phường {ward.code} ({ward.name}).")
     typer.echo(f'Tạo người quản trị: loa --phuong {ward.code} init --admin TÊN --name "Họ tên"')
 
@@ -108,15 +108,18 @@ def ward_import(
             typer.echo(f"Chuyển {shown} thành phường {code}:")
             report = move_into_ward(
                 source, ctx.root_engine, code=code, name=name, suffix=suffix,
+                reserved={ctx.settings.station_code},
                 progress=lambda table, rows: typer.echo(f"  {table}: {rows} dòng"),
             )  # fmt: skip
         finally:
             lock.release()
             source.dispose()
-        ward_dir = ctx.for_ward(code).settings.media_dir
-        if (source_dir / "media").is_dir():
-            shutil.copytree(source_dir / "media", ward_dir, dirs_exist_ok=True)
-    typer.echo(f"Đã chuyển {sum(report.rows.values())} dòng; âm thanh chép vào {ward_dir}.")
+        ward_dir = ctx.for_ward(code).settings.data_dir
+        # Its audio, the originals of its recordings, and its closed reports' files.
+        for folder in ("media", "uploads", "reports"):
+            if (source_dir / folder).is_dir():
+                shutil.copytree(source_dir / folder, ward_dir / folder, dirs_exist_ok=True)
+    typer.echo(f"Đã chuyển {sum(report.rows.values())} dòng; tệp chép vào {ward_dir}.")
     typer.echo(f"Nhật ký phát sóng khớp bản gốc: dòng cuối số {report.last_seq}.")
     for old, new in report.renamed:
         typer.echo(f"Tên đăng nhập {old} đổi thành {new} (mật khẩu giữ nguyên).")

@@ -97,6 +97,7 @@ def city_emergency_send(
     if refusal:
         return _emergency_page(request, ctx, session, form, {"password": refusal}, 403)
     wards = [code for code, _ in ctx.ward_names()] if form.all_wards else form.wards
+    wards = list(dict.fromkeys(wards))  # a ward ticked twice is told once
     draft = EmergencyDraft(requested_by=actor.display_name, text=form.text, title=form.title)
     errors = emergencies.check_draft(draft, max_text_chars=ctx.settings.max_text_chars)
     if not wards:
