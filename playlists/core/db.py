@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -213,6 +214,7 @@ _REVISION = re.compile(r'^revision(?:: str)? = "([^"]+)"', re.MULTILINE)
 _DOWN = re.compile(r'^down_revision(?:: [^=]+)? = "([^"]+)"', re.MULTILINE)
 
 
+@cache  # the migration files ship with the code: read once per process
 def head_revision() -> str:
     """Return the newest migration's id, read from the migration files without Alembic.
 
