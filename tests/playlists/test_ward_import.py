@@ -1,4 +1,4 @@
-"""A station made by the release before wards (tests/data/station_0011.sql) becomes a ward.
+"""A station made by the release before wards (tests/fixtures/station_0011.sql) becomes a ward.
 
 Two paths, both from that database: opened as it is, it becomes the home ward of its own
 database (SQLite, in place); moved with `loa ward import`, it becomes one ward of a city's
@@ -28,7 +28,7 @@ from tests.web.test_cli import run
 from web.context import StationContext
 from web.settings import Settings
 
-RELEASE = Path(__file__).parent.parent / "data" / "station_0011.sql"
+RELEASE = Path(__file__).parent.parent / "fixtures" / "station_0011.sql"
 LAST_SEQ = 4  # as-run rows in the release's database
 PEOPLE = {"bientap": "soan-tin-mau-1", "duyet": "lanh-dao-mau-2", "quantri": "he-thong-mau-5"}
 
