@@ -70,22 +70,40 @@ def copy_station(
         )
     report = CopyReport()
     with source.connect() as reading, target.begin() as writing:
-        for seeded in SEEDED:
-            writing.execute(METADATA.tables[seeded].delete())
-        for table in tables:
-            count = 0
-            rows = reading.execute(select(table).execution_options(yield_per=BATCH))
-            for batch in rows.partitions(BATCH):
-                writing.execute(insert(table), [dict(row._mapping) for row in batch])
-                count += len(batch)
-            report.rows[table.name] = count
-            if progress is not None:
-                progress(table.name, count)
-        if writing.dialect.name == "postgresql":
-            reset_sequences(writing, tables)
+        copy_rows(reading, writing, tables, report, progress=progress)
     with source.connect() as reading, target.connect() as written:
         verify_chains(reading, written, report)
     return report
+
+
+Row = dict[str, Any]
+
+
+def copy_rows(
+    reading: Connection,
+    writing: Connection,
+    tables: list[Table],
+    report: CopyReport,
+    *,
+    progress: Callable[[str, int], None] | None = None,
+    change: Callable[[str, Row], Row] = lambda _table, row: row,
+) -> None:
+    """Copy every row of `tables` with its id, in batches, after removing the target's seeded
+    rows; `change` may alter a row on the way (its table's name, the row). New rows on the
+    target's sequences then continue after the copied ids."""
+    for seeded in SEEDED & {t.name for t in tables}:
+        writing.execute(METADATA.tables[seeded].delete())
+    for table in tables:
+        count = 0
+        rows = reading.execute(select(table).execution_options(yield_per=BATCH))
+        for batch in rows.partitions(BATCH):
+            writing.execute(insert(table), [change(table.name, dict(r._mapping)) for r in batch])
+            count += len(batch)
+        report.rows[table.name] = count
+        if progress is not None:
+            progress(table.name, count)
+    if writing.dialect.name == "postgresql":
+        reset_sequences(writing, tables)
 
 
 def verify_chains(reading: Connection, written: Connection, report: CopyReport) -> None:

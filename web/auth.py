@@ -218,6 +218,28 @@ class MustChangePassword(NotSignedIn):
         super().__init__("Hãy đổi mật khẩu dùng một lần trước khi làm việc khác.")
 
 
+def password_refusal(
+    request: Request,
+    ctx: ContextDep,
+    session: SessionDep,
+    actor: Actor,
+    password: str,
+    *,
+    even_with_token: bool = False,
+) -> str | None:
+    """Why the signed-in person's own password, asked again before a grave action (an
+    emergency), is refused; None when it is right, or when a personal API token made the
+    call (itself the deliberate credential; pages ask even then). A wrong one is counted like
+    a failed sign-in, so the caller commits it rather than raising."""
+    caller: Caller = request.state.caller
+    if not caller.csrf and not even_with_token:
+        return None
+    return accounts.confirm_password(
+        session, caller.user, password,
+        address=actor.address, settings=ctx.settings.accounts, now=ctx.now(),
+    )  # fmt: skip
+
+
 def public(request: Request) -> None:
     """What a public route declares (the sign-in page): nobody needs to be signed in."""
     check_origin(request)

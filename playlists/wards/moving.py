@@ -22,7 +22,7 @@ from sqlalchemy import Connection, Engine, Table, insert, inspect, select
 
 from playlists.accounts.models import ApiToken, SignInFailure, User, UserRole, WebSession
 from playlists.accounts.service import username_problem
-from playlists.copying import BATCH, CopyReport, reset_sequences, verify_chains
+from playlists.copying import CopyReport, copy_rows, verify_chains
 from playlists.core.db import ensure_migrated
 from playlists.core.errors import StateError
 from playlists.tables import METADATA
@@ -38,8 +38,6 @@ PERSON_COLUMNS: Mapping[str, tuple[str, ...]] = {
     "bulletins": ("author_id", "approver_id"),
     "report_closures": ("closed_by_id",),
 }
-# Rows the ward's migrations seed (the plan's topics): replaced by the source's.
-SEEDED = frozenset({"topics"})
 
 Progress = Callable[[str, int], None]
 
@@ -164,21 +162,10 @@ def _move_rows(
     tables: list[Table] = [
         t for t in METADATA.sorted_tables if t.name not in CITY_TABLES and t.name in present
     ]
-    for seeded in SEEDED:
-        writing.execute(METADATA.tables[seeded].delete())
-    for table in tables:
-        count = 0
-        rows = reading.execute(select(table).execution_options(yield_per=BATCH))
-        for batch in rows.partitions(BATCH):
-            writing.execute(
-                insert(table),
-                [_with_people(table.name, dict(row._mapping), people) for row in batch],
-            )
-            count += len(batch)
-        report.rows[table.name] = count
-        if progress is not None:
-            progress(table.name, count)
-    reset_sequences(writing, tables)
+    copy_rows(
+        reading, writing, tables, report, progress=progress,
+        change=lambda table, row: _with_people(table, row, people),
+    )  # fmt: skip
 
 
 def _with_people(table: str, row: dict[str, Any], people: dict[int, int]) -> dict[str, Any]:

@@ -11,14 +11,13 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from audio.errors import AudioError
-from playlists.accounts import service as accounts
 from playlists.accounts.actor import Actor
 from playlists.accounts.roles import Action
 from playlists.core.errors import InputError
 from playlists.core.text import MultiLine, OneLine
 from playlists.emergencies import service as emergencies
 from playlists.emergencies.service import EmergencyDraft
-from web.auth import needs
+from web.auth import needs, password_refusal
 from web.city import send_to_wards, summary_json
 from web.deps import ContextDep, SessionDep
 from web.reporting import asked_window
@@ -79,13 +78,8 @@ def city_emergency(
     session: SessionDep,
     actor: Annotated[Actor, needs(Action.CITY_EMERGENCY)],
 ) -> list[WardSentRead] | JSONResponse:
-    if request.state.caller.csrf:  # a browser's session confirms with the password
-        refusal = accounts.confirm_password(
-            session, accounts.get_user(session, actor.username), body.password,
-            address=actor.address, settings=ctx.settings.accounts, now=ctx.now(),
-        )  # fmt: skip
-        if refusal:
-            return JSONResponse({"detail": refusal}, status_code=403)
+    if refusal := password_refusal(request, ctx, session, actor, body.password):
+        return JSONResponse({"detail": refusal}, status_code=403)
     wards = [code for code, _ in ctx.ward_names()] if body.all_wards else list(body.wards)
     wards = list(dict.fromkeys(wards))  # a ward named twice is told once
     if not wards:

@@ -10,7 +10,6 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from audio.errors import AudioError, AudioInputError
-from playlists.accounts import service as accounts
 from playlists.accounts.actor import Actor
 from playlists.accounts.roles import Action
 from playlists.core.bounds import Id, ZoneIds
@@ -19,7 +18,7 @@ from playlists.core.text import MultiLine, OneLine
 from playlists.emergencies import service as emergencies
 from playlists.emergencies.schemas import EmergencyRead
 from playlists.emergencies.service import EmergencyDraft
-from web.auth import needs
+from web.auth import needs, password_refusal
 from web.deps import ContextDep, SessionDep
 
 log = logging.getLogger(__name__)
@@ -66,16 +65,9 @@ def emergency_create(
     session: SessionDep,
     actor: Annotated[Actor, needs(Action.SEND_EMERGENCY)],
 ) -> EmergencyRead | JSONResponse:
-    if request.state.caller.csrf:
-        # A browser's session (someone at an unlocked screen) confirms as the page does; a
-        # personal token is itself the deliberate credential. A wrong password is committed
-        # (counted like a failed sign-in), so it is answered, not raised.
-        refusal = accounts.confirm_password(
-            session, accounts.get_user(session, actor.username), body.password,
-            address=actor.address, settings=ctx.settings.accounts, now=ctx.now(),
-        )  # fmt: skip
-        if refusal:
-            return JSONResponse({"detail": refusal}, status_code=403)
+    # A browser's session (someone at an unlocked screen) confirms as the page does.
+    if refusal := password_refusal(request, ctx, session, actor, body.password):
+        return JSONResponse({"detail": refusal}, status_code=403)
     draft = EmergencyDraft(
         requested_by=body.requested_by or actor.display_name, text=body.text, title=body.title,
         zone_ids=body.zone_ids, repeat=body.repeat, every_min=body.every_min,

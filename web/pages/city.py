@@ -10,15 +10,14 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 
 from audio.errors import AudioError
-from playlists.accounts import service as accounts
 from playlists.accounts.actor import Actor
 from playlists.accounts.roles import Action
 from playlists.emergencies import service as emergencies
 from playlists.emergencies.service import EmergencyDraft
 from playlists.reports.charts import bar_chart
-from playlists.reports.periods import PERIOD_RULES, offered
+from playlists.reports.periods import PERIOD_RULES, WindowRule, offered
 from playlists.reports.view import topic_label
-from web.auth import needs
+from web.auth import needs, password_refusal
 from web.city import send_to_wards
 from web.deps import ContextDep, SessionDep
 from web.pages.common import render
@@ -47,6 +46,7 @@ def city_page(
         request, session, "city.html", summary=summary, window=window, charts=charts,
         errors=errors, choices=offered(ctx.today(), asked.rule(ctx)), rules=PERIOD_RULES,
         rule_chosen=asked.rule(ctx), asked=asked, topic_label=topic_label,
+        days_rule=WindowRule.DAYS,
     )  # fmt: skip
 
 
@@ -90,11 +90,9 @@ def city_emergency_send(
 ) -> HTMLResponse:
     # The operator's own password first; a wrong one is remembered (committed), as on the
     # ward's emergency page.
-    refusal = accounts.confirm_password(
-        session, accounts.get_user(session, actor.username), form.password,
-        address=actor.address, settings=ctx.settings.accounts, now=ctx.now(),
-    )  # fmt: skip
-    if refusal:
+    if refusal := password_refusal(
+        request, ctx, session, actor, form.password, even_with_token=True
+    ):
         return _emergency_page(request, ctx, session, form, {"password": refusal}, 403)
     wards = [code for code, _ in ctx.ward_names()] if form.all_wards else form.wards
     wards = list(dict.fromkeys(wards))  # a ward ticked twice is told once

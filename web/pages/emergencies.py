@@ -13,14 +13,13 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from audio.errors import AudioError
-from playlists.accounts import service as accounts
 from playlists.accounts.actor import Actor
 from playlists.accounts.roles import Action
 from playlists.core.errors import DomainError, InputError
 from playlists.emergencies import service as emergencies
 from playlists.emergencies.service import EmergencyDraft
 from playlists.slots.service import list_zones
-from web.auth import needs
+from web.auth import needs, password_refusal
 from web.context import StationContext
 from web.deps import ContextDep, SessionDep
 from web.forms import parse_float, parse_int, whole_number
@@ -115,11 +114,9 @@ def emergency_send(
     upload = recording if recording is not None and recording.filename else None
     # The operator's own password first: a wrong one is remembered (it counts like a failed
     # sign-in), so it is committed, not rolled back with the rest.
-    refusal = accounts.confirm_password(
-        session, accounts.get_user(session, actor.username), form.password,
-        address=actor.address, settings=ctx.settings.accounts, now=ctx.now(),
-    )  # fmt: skip
-    if refusal:
+    if refusal := password_refusal(
+        request, ctx, session, actor, form.password, even_with_token=True
+    ):
         return _page(request, ctx, session, form.shown_back(), {"password": refusal}, 403)
     errors: dict[str, str] = {}
     draft = form.read(errors, upload.filename if upload else None, actor.display_name)
