@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from audio.recording import master_recording, stored_paths
@@ -216,6 +216,15 @@ def claim_due(session: Session, *, now: datetime) -> list[Emergency]:
             session.refresh(emergency)
             claimed.append(emergency)
     return claimed
+
+
+def next_due_at(session: Session) -> datetime | None:
+    """When the next waiting request falls due (a repeat's next airing), if any."""
+    return session.scalar(
+        select(func.min(Emergency.next_at)).where(
+            Emergency.status.in_([EmergencyStatus.PENDING, EmergencyStatus.AIRING])
+        )
+    )
 
 
 def mark_aired(session: Session, emergency_id: int, *, started: datetime) -> Emergency | None:

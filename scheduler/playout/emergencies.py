@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from playlists.alerts.models import AlertKind
 from playlists.asrun.models import AirSource, AirStatus
-from playlists.core.db import session_scope
+from playlists.core.db import CommitWatch, session_scope
 from playlists.emergencies import service as emergencies
 from playlists.emergencies.models import Emergency, EmergencyStatus
 from playlists.slots.models import Zone
@@ -56,6 +56,7 @@ class EmergencyDesk:
         self._wake = threading.Event()
         self._watcher: threading.Thread | None = None
         self._airings: dict[int, _Airing] = {}  # on air now, by id
+        self._next_at: datetime | None = None  # when the next request known falls due
         self._lock = threading.Lock()
         air.emergencies = self
 
@@ -75,13 +76,25 @@ class EmergencyDesk:
             self._watcher.join(timeout=5)
 
     def _watch(self) -> None:
-        while not self.air.stopping.is_set():
-            try:
-                self.air_due()
-            except Exception:
-                log.exception("emergency watcher failed; trying again")
-            self._wake.wait(POLL_S)
-            self._wake.clear()
+        # A look is a transaction; most polls find nothing. So it looks when woken, when
+        # someone committed to the database (a request from another process, a repeat
+        # rescheduled), or when the next repeat falls due, and otherwise only asks SQLite
+        # whether anything changed.
+        commits = CommitWatch(self.air.sessions.kw["bind"])
+        woken = True
+        try:
+            while not self.air.stopping.is_set():
+                try:
+                    due = self._next_at is not None and self.air.clock.now() >= self._next_at
+                    if commits.changed() or woken or due:
+                        self.air_due()
+                except Exception:
+                    log.exception("emergency watcher failed; trying again")
+                    self._next_at = self.air.clock.now()  # try again at the next poll
+                woken = self._wake.wait(POLL_S)
+                self._wake.clear()
+        finally:
+            commits.close()
 
     def air_due(self) -> list[threading.Thread]:
         """Claim due emergency requests and put each on its zones' air at once."""
@@ -91,6 +104,7 @@ class EmergencyDesk:
         with session_scope(self.air.sessions) as session:
             due = emergencies.claim_due(session, now=now)
             all_zones = {z.id: z.name for z in session.scalars(select(Zone))}
+            self._next_at = emergencies.next_due_at(session)
         started = []
         for emergency in due:
             zones = {z: all_zones[z] for z in (emergency.zone_ids or all_zones) if z in all_zones}
