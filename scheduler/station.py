@@ -120,7 +120,8 @@ class Station:
         # LOA_AIR_AT=players: the players air; this station plans and tells them (relay.py).
         # The wards it plans and relays for: its own; for a city's server, every ward whose
         # lock it holds (web/context.py).
-        own = WardLink(ward_code(engine), topic_for(ward_code(engine), settings), session_factory)
+        code = ward_code(engine)
+        own = WardLink(code, topic_for(code, settings), session_factory, settings.media_dir)
         self.own_ward = own.code
         self.ward_links: Callable[[], list[WardLink]] = wards or (lambda: [own])
         self.relay: Relay | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -40,6 +41,8 @@ def create_app(ctx: StationContext, *, run_scheduler: bool = True) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if run_scheduler:
             ctx.start()
+        # In the background: pages answer meanwhile.
+        threading.Thread(target=ctx.know_every_ward, name="wards", daemon=True).start()
         yield
         if run_scheduler:
             ctx.stop()

@@ -167,6 +167,18 @@ class StationContext:
                 city._wards[code] = child
             return child
 
+    def know_every_ward(self) -> None:
+        """Make every ward's context now (its schema's migrations checked), so that the first
+        request across the city (an emergency to a hundred wards) does not pay for it: a ward
+        met for the first time costs three times what it costs after."""
+        if self._city is not self or self.root_engine.dialect.name != "postgresql":
+            return
+        for code, _name in self.ward_names():
+            try:
+                self.for_ward(code)
+            except Exception:  # that ward's first request says why again
+                log.exception("ward %s not ready", code)
+
     def ward_names(self) -> list[tuple[str, str]]:
         """Every ward's code and name, the home ward first."""
         from playlists.wards.service import wards
@@ -419,7 +431,8 @@ class StationContext:
             try:
                 ward = self.for_ward(code)
                 if ward is self or self.station.lock.hold_ward(ward.ward_schema):
-                    links.append(WardLink(code, topic_for(code, self.settings), ward.sessions))
+                    links.append(WardLink(code, topic_for(code, self.settings), ward.sessions,
+                                           ward.settings.media_dir))  # fmt: skip
                 else:
                     # Its own station holds it; when that station restarts, the ward stays
                     # its (a lock taken in between would keep it off its own station).

@@ -3,6 +3,11 @@
 Topics live under loa/<station_code>/: `plan` (the plans changed: sync now), `emergency` (air
 this at once), `stop` (end an emergency's repeats), and `players/<name>` (each player's
 retained status, replaced by its last will when the broker loses it). Payloads are JSON.
+
+An emergency carries its audio (base64) when the file is small enough: a hundred players then
+air it without asking the web server for the same file at the same moment, and a player whose
+link to the server is down but whose broker still answers airs it all the same. A longer one
+names its audio by SHA-256, fetched over HTTP as the plans' audio is.
 """
 
 from __future__ import annotations
@@ -25,6 +30,11 @@ PLAYERS = "players"
 # An emergency the broker kept for a player that was away longer than this is not aired: it
 # was about then, not now (the player's own command line covers a cut link).
 EMERGENCY_FRESH_S = 120.0
+
+# The largest audio file an emergency message carries itself: 2 MiB is some 47 s of the
+# station's speech (22.05 kHz mono WAV), the length of most calls; the broker keeps each for a
+# player that is away, so longer ones are fetched.
+INLINE_AUDIO_MAX_BYTES = 2 * 1024 * 1024
 
 
 def topic_for(ward: str, settings: SchedulerSettings) -> str:
@@ -58,6 +68,9 @@ class EmergencyCall(BaseModel):
     repeat: Annotated[int, Field(ge=1, le=100)] = 1
     every_min: Annotated[float, Field(ge=0, le=1440)] = 0.0
     sent_at: datetime
+    # The audio file itself, base64 (standard alphabet), when at most INLINE_AUDIO_MAX_BYTES;
+    # checked against `sha256` before it is used.
+    audio: Annotated[str | None, MaxLen(4 * (INLINE_AUDIO_MAX_BYTES // 3 + 1))] = None
 
 
 class StopCall(BaseModel):

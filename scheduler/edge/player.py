@@ -11,12 +11,15 @@ threads keep it in step with the server, each retrying on its own:
 - upload: send the as-run rows the server has not acknowledged, in order, with stable ids;
 - heartbeat: publish its status (retained), its last will saying it is gone.
 
-An emergency message is aired within the desk's poll of its arrival; the audio comes by
-HTTP first. With the server unreachable, `loa player emergency` on this machine airs one.
+An emergency message is aired within the desk's poll of its arrival, with the audio the
+message carries (or, for a long one, fetched by HTTP first). With the server unreachable,
+`loa player emergency` on this machine airs one.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import json
 import logging
@@ -25,6 +28,7 @@ import tempfile
 import threading
 import time as _time
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -121,21 +125,7 @@ class ServerLink:
         with answer:
             if answer.status_code != 200:
                 raise ServerUnreachable(f"audio {sha256[:12]}: HTTP {answer.status_code}")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            digest = hashlib.sha256()
-            handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".part")
-            try:
-                with os.fdopen(handle, "wb") as out:
-                    for chunk in answer.iter_content(CHUNK):
-                        digest.update(chunk)
-                        out.write(chunk)
-                        self.received += len(chunk)
-                if digest.hexdigest() != sha256:
-                    raise ServerUnreachable(f"audio {sha256[:12]}: SHA-256 does not match")
-                os.replace(temporary, target)
-            finally:
-                if os.path.exists(temporary):
-                    os.unlink(temporary)
+            self.received += store_checked(answer.iter_content(CHUNK), sha256, target)
 
     def send_rows(self, rows: list[dict[str, Any]]) -> int:
         """Send as-run rows; return how many were new to the server."""
@@ -448,7 +438,7 @@ class EdgePlayer:
         file = f"emergencies/server-{call.sha256[:16]}.wav"
         target = _inside(self.settings.media_dir, file)
         if not (target.is_file() and _sha256(target) == call.sha256):
-            self.link.fetch_audio(call.sha256, target)
+            self._store_audio(call, target)
         with session_scope(self.sessions) as session:
             emergency = emergencies.take_handed(
                 session, title=call.title, text=call.text, requested_by=call.requested_by,
@@ -460,6 +450,18 @@ class EdgePlayer:
         log.info("emergency %d from the server on air as local %d", call.id, emergency.id)
         return emergency
 
+    def _store_audio(self, call: messages.EmergencyCall, target: Path) -> None:
+        """Put the emergency's audio at `target`: the message's own when it carries it (no
+        request to the server), else fetched."""
+        if call.audio is not None:
+            try:
+                store_checked([base64.b64decode(call.audio, validate=True)], call.sha256, target)
+                return
+            except (binascii.Error, ServerUnreachable) as exc:
+                log.warning("emergency %d: the audio it carries is unusable (%s); fetching it",
+                            call.id, exc)  # fmt: skip
+        self.link.fetch_audio(call.sha256, target)
+
     def stop_emergency(self, server_id: int) -> None:
         """End the repeats of an emergency the server stopped."""
         local = self.state.get("taken", {}).get(str(server_id))
@@ -467,6 +469,30 @@ class EdgePlayer:
             return
         with session_scope(self.sessions) as session:
             emergencies.stop_handed(session, int(local))
+
+
+def store_checked(chunks: Iterable[bytes], sha256: str, target: Path) -> int:
+    """Write `chunks` to `target` atomically if their SHA-256 is `sha256`; return the bytes.
+
+    Raises ServerUnreachable (nothing is written) when the content is not what was named.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    size = 0
+    handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".part")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            for chunk in chunks:
+                digest.update(chunk)
+                out.write(chunk)
+                size += len(chunk)
+        if digest.hexdigest() != sha256:
+            raise ServerUnreachable(f"audio {sha256[:12]}: SHA-256 does not match")
+        os.replace(temporary, target)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+    return size
 
 
 def _inside(media: Path, file: str) -> Path:

@@ -11,16 +11,23 @@ sleeps on the database's notifications (a unit of work that requested an emergen
 plans says so when it commits, web/context.py), so an emergency goes out at once without a
 hundred wards being polled four times a second; a slow poll catches anything a lost
 notification missed. On SQLite (one ward, one machine) it polls, as the player's desk does.
+A notified ward is handed over on a few threads (HANDING_AT_ONCE), each ward under a lock of
+its own: an emergency to a hundred wards goes out as fast as the wards' transactions allow,
+and no ward's call waits behind the hundredth's.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -47,15 +54,19 @@ log = logging.getLogger(__name__)
 # With the database's notifications, the poll that catches what one missed (and one at each
 # (re)connection of the listener).
 NOTIFIED_POLL_S = 30.0
+# Wards handed their emergencies at once: each is a short transaction, mostly the database's.
+HANDING_AT_ONCE = 4
 
 
 @dataclass(frozen=True)
 class WardLink:
-    """A ward the relay serves: its code, its topic code on the broker, its sessions."""
+    """A ward the relay serves: its code, its topic code on the broker, its sessions, and the
+    media folder its emergencies' audio is in."""
 
     code: str
     topic: str
     sessions: sessionmaker[Session]
+    media_dir: Path
 
 
 @dataclass
@@ -63,6 +74,7 @@ class _Ward:
     link: WardLink
     relayed: set[int] = field(default_factory=set)  # handed over; a stop may follow
     plans_mark: tuple[object, ...] | None = None  # the plans as last seen
+    lock: threading.Lock = field(default_factory=threading.Lock)  # one hand-over at a time
 
 
 class Relay:
@@ -83,8 +95,10 @@ class Relay:
         self.clock = clock
         self._find_wards = wards
         self._notifications = notifications if _listens(notifications) else None
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the list of wards
         self._wards: dict[str, _Ward] = {}  # by ward code
+        self._handing = ThreadPoolExecutor(HANDING_AT_ONCE, thread_name_prefix="relay hand-over")
+        self._inlined: tuple[str, str | None] = ("", None)  # the last audio carried: sha, base64
         self._stopping = threading.Event()
         self._watcher: threading.Thread | None = None
         self._checker: threading.Thread | None = None
@@ -124,6 +138,7 @@ class Relay:
         for thread in (self._watcher, self._checker):
             if thread is not None:
                 thread.join(timeout=5)
+        self._handing.shutdown(wait=True, cancel_futures=True)
         self.bus.stop()
 
     def _watch(self) -> None:
@@ -139,7 +154,8 @@ class Relay:
                 heard = listener.wait(POLL_S) if listener else self._sleep(POLL_S)
                 for channel, code in dict.fromkeys(heard):
                     if channel == EMERGENCY_CHANNEL:
-                        self.send_due(code)
+                        # Not waited for: the next notifications are heard meanwhile.
+                        self._handing.submit(self._send_logged, code)
                     elif channel == PLANS_CHANNEL:
                         self.check_plans(code)
                 due_poll = time.monotonic() - polled >= (NOTIFIED_POLL_S if listener else 0)
@@ -193,12 +209,22 @@ class Relay:
         """Hand every due emergency to the players, and every stop since the last call."""
         if not self.bus.connected.is_set():
             return  # claimed nothing: due still, sent at the next connect
-        for state in self._chosen(ward):
-            self._send_due(state)
+        chosen = self._chosen(ward)
+        if len(chosen) == 1:
+            self._send_due(chosen[0])
+            return
+        for done in [self._handing.submit(self._send_due, state) for state in chosen]:
+            done.result()
+
+    def _send_logged(self, ward: str) -> None:
+        try:
+            self.send_due(ward)
+        except Exception:  # the poll behind everything sends it later
+            log.exception("handing over the emergencies of ward %s failed", ward)
 
     def _send_due(self, state: _Ward) -> None:
         topic = state.link.topic
-        with self._lock, session_scope(state.link.sessions) as session:
+        with state.lock, session_scope(state.link.sessions) as session:
             now = self.clock.now()
             for emergency in emergencies.claim_due(session, now=now):
                 call = messages.EmergencyCall(
@@ -206,6 +232,8 @@ class Relay:
                     requested_by=emergency.requested_by, sha256=emergency.audio_sha256,
                     duration_s=emergency.duration_s, zone_ids=emergency.zone_ids,
                     repeat=emergency.repeat, every_min=emergency.every_min, sent_at=now,
+                    audio=self._inline(state.link.media_dir / emergency.audio_file,
+                                       emergency.audio_sha256),
                 )  # fmt: skip
                 if self.bus.publish(messages.topic(topic, messages.EMERGENCY), _json(call)):
                     emergencies.handed_over(session, emergency, now=now)
@@ -225,6 +253,28 @@ class Relay:
                     stop = messages.StopCall(id=emergency_id)
                     if self.bus.publish(messages.topic(topic, messages.STOP), _json(stop)):
                         state.relayed.discard(emergency_id)
+
+    def _inline(self, path: Path, sha256: str) -> str | None:
+        """The audio file in base64 for the message, when small enough; else None (the player
+        fetches it). A city's emergency is the same file at every ward: encoded once."""
+        with self._lock:
+            if self._inlined[0] == sha256:
+                return self._inlined[1]
+        try:
+            if path.stat().st_size > messages.INLINE_AUDIO_MAX_BYTES:
+                encoded = None
+            else:
+                data = path.read_bytes()
+                if hashlib.sha256(data).hexdigest() != sha256:
+                    log.error("emergency audio %s does not match its SHA-256", path.name)
+                    return None  # the player's fetch refuses it too, and says so
+                encoded = base64.b64encode(data).decode("ascii")
+        except OSError as exc:
+            log.error("emergency audio %s unreadable: %s", path.name, exc)
+            return None
+        with self._lock:
+            self._inlined = (sha256, encoded)
+        return encoded
 
     # --- in -------------------------------------------------------------------------------
 

@@ -1,12 +1,14 @@
 """A city's server relays for every ward it can hold, woken by PostgreSQL's notifications.
 
 Real PostgreSQL (the wards' schemas), a real mosquitto, and a listener on the broker standing
-in for the players: a city emergency comes out on each ward's own topic; a ward whose own
-station runs elsewhere (it holds the ward's lock) is left to it.
+in for the players: a city emergency comes out on each ward's own topic, carrying its audio;
+a ward whose own station runs elsewhere (it holds the ward's lock) is left to it.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import threading
 import time
@@ -91,6 +93,9 @@ def test_one_server_relays_a_city_emergency_to_each_wards_players(
         ear.wait_for({"loa/phuong-a/emergency", "loa/phuong-b/emergency"})
         calls = ear.heard["loa/phuong-a/emergency"] + ear.heard["loa/phuong-b/emergency"]
         assert {c["sha256"] for c in calls} == {calls[0]["sha256"]}  # one rendering for all
+        for call in calls:  # each carries the file itself: no player asks the server for it
+            assert isinstance(call["audio"], str)
+            assert hashlib.sha256(base64.b64decode(call["audio"])).hexdigest() == call["sha256"]
         time.sleep(1)  # ward C's emergency waits for C's own station: not on the broker
         assert "loa/phuong-c/emergency" not in ear.heard
         assert "loa/thanh-pho/emergency" not in ear.heard  # the home ward was not asked

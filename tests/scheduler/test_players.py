@@ -11,6 +11,8 @@ broker's last will, that it is gone.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
 import signal
@@ -249,28 +251,49 @@ def test_a_player_airs_from_its_cache_through_an_outage_and_the_log_arrives_once
     wait_for(lambda: not reported()["online"], timeout=30)
 
 
+class LiveWeb:
+    """The server's pages and API in a real uvicorn (its scheduler not started), on `port`:
+    stopped and started again on the same port, as a server that goes down and comes back."""
+
+    def __init__(self, ctx: StationContext, port: int | None = None) -> None:
+        self.ctx = ctx
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._server: Any = None
+        self._thread: Any = None
+
+    def start(self) -> LiveWeb:
+        import threading
+        import time as _time
+
+        import uvicorn
+
+        from web.app import create_app
+
+        app = create_app(self.ctx, run_scheduler=False)
+        self._server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        )
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+        self._thread.start()
+        deadline = _time.monotonic() + 30
+        while not self._server.started:
+            assert _time.monotonic() < deadline, "server did not start"
+            _time.sleep(0.05)
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+            self._thread.join(timeout=30)
+            self._server = None
+
+
 @pytest.fixture
 def web(ctx: StationContext) -> Iterator[str]:
-    """The server's pages and API in a real uvicorn (its scheduler not started)."""
-    import threading
-    import time as _time
-
-    import uvicorn
-
-    from web.app import create_app
-
-    port = free_port()
-    app = create_app(ctx, run_scheduler=False)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = _time.monotonic() + 30
-    while not server.started:
-        assert _time.monotonic() < deadline, "server did not start"
-        _time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=30)
+    live = LiveWeb(ctx).start()
+    yield live.url
+    live.stop()
 
 
 def test_a_late_plan_never_cuts_the_slot_on_air(
@@ -317,3 +340,90 @@ def test_a_late_plan_never_cuts_the_slot_on_air(
 def edge_log(edge: Any) -> list[AirLog]:
     with session_scope(edge.sessions) as session:
         return list(session.scalars(select(AirLog).order_by(AirLog.seq)))
+
+
+@pytest.mark.databases()
+def test_an_emergency_carries_its_audio_to_a_player_cut_off_from_its_server(
+    ctx: StationContext, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the server down and the broker up, the player airs the audio the call carries; a
+    long call names its audio and the player fetches it; a carried file that is not the one
+    named is refused, and the right one fetched."""
+    from playlists.emergencies.models import Emergency
+    from scheduler.edge import messages
+    from scheduler.edge.bus import Bus
+    from scheduler.edge.player import EdgePlayer, PlayerConfig
+    from scheduler.edge.relay import Relay, WardLink
+    from tests.conftest import add_zone_and_slot, send_emergency
+
+    with session_scope(ctx.sessions) as session:
+        add_person(session, PLAYER, Role.PLAYER)
+        act_as(session, Role.ADMIN)
+        _t, token = accounts.make_token(session, PLAYER, days=30, max_days=365,
+                                        label="máy phát", now=ctx.now())  # fmt: skip
+        add_zone_and_slot(session)
+    broker = Broker(tmp_path / "broker").start()
+    code = ctx.settings.station_code
+    on_broker = {"mqtt_url": broker.url, "station_code": code, "player_heartbeat_s": 1.0}
+    relay = Relay(
+        ctx.settings.model_copy(update=on_broker),
+        lambda: [WardLink("local", code, ctx.sessions, ctx.settings.media_dir)], ctx.clock,
+    )  # fmt: skip
+    web = LiveWeb(ctx).start()
+    here = Settings(data_dir=tmp_path / "player", tts_engines=("offline",), output="file",
+                    **on_broker)  # fmt: skip
+    edge = EdgePlayer(PlayerConfig(server=web.url, token=token, name=PLAYER), here)
+    ear = Bus(broker.url, "test-ear")
+    relay.start()
+    edge.start()
+    ear.start()
+
+    def aired() -> list[AirLog]:
+        return [r for r in edge_log(edge) if r.source == AirSource.EMERGENCY]
+
+    try:
+        assert edge.bus is not None
+        wait_for(lambda: edge.state.get("last_sync_at") is not None and edge.bus.connected.is_set(),
+                 timeout=60)  # fmt: skip
+        # 1. The server goes down; the broker stays. The call brings its audio along.
+        web.stop()
+        first = send_emergency(ctx, text="Khẩn cấp: nước dâng, người dân khu trũng lên cao.")
+        wait_for(lambda: len(aired()) == 1, timeout=60)
+        # 2. A call too long to carry its audio: fetched once the server is back.
+        monkeypatch.setattr(messages, "INLINE_AUDIO_MAX_BYTES", 1000)
+        web = LiveWeb(ctx, web.port).start()
+        second = send_emergency(ctx, text="Khẩn cấp: tạm dừng cấp nước khu phố hai từ mười giờ.")
+        wait_for(lambda: len(aired()) == 2, timeout=60)
+        # 3. A call whose carried audio is not the file it names (here sent by hand, as a
+        # corrupted or forged message would be): refused, and the right file fetched.
+        relay.stop()
+        third = send_emergency(ctx, text="Khẩn cấp: đường Lê Lợi ngập, xin đi đường khác.")
+        with session_scope(ctx.sessions) as session:
+            row = session.get(Emergency, third)
+            assert row is not None
+            call = messages.EmergencyCall(
+                id=row.id, title=row.title, sha256=row.audio_sha256, duration_s=row.duration_s,
+                sent_at=ctx.now(), audio=base64.b64encode(b"RIFF not this file").decode(),
+            )  # fmt: skip
+        wait_for(ear.connected.is_set, timeout=30)
+        ear.publish(messages.topic(code, messages.EMERGENCY), call.model_dump_json().encode())
+        wait_for(lambda: len(aired()) == 3, timeout=60)
+    finally:
+        ear.stop()
+        edge.stop()
+        relay.stop()
+        web.stop()
+        broker.stop()
+    with session_scope(ctx.sessions) as session:
+        lengths = {e.id: e.duration_s for e in session.scalars(select(Emergency))}
+    rows = aired()
+    assert [r.status for r in rows] == [AirStatus.PLAYED] * 3, [r.reason for r in rows]
+    for row, emergency_id in zip(rows, (first, second, third), strict=True):
+        assert row.actual_start is not None and row.actual_end is not None
+        took = (row.actual_end - row.actual_start).total_seconds()
+        assert abs(took - lengths[emergency_id]) < 0.5, (emergency_id, took)
+    with session_scope(ctx.sessions) as session:
+        named = session.get(Emergency, third)
+        assert named is not None
+    held = here.media_dir / f"emergencies/server-{named.audio_sha256[:16]}.wav"
+    assert hashlib.sha256(held.read_bytes()).hexdigest() == named.audio_sha256
