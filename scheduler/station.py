@@ -128,7 +128,7 @@ class Station:
         if settings.air_at == "players":
             self.relay = Relay(
                 settings, self.ward_links, self.clock, notifications=engine,
-                client_id=f"loa-server-{own.topic}",
+                client_id=f"loa-server-{own.topic}", on_new_ward=self._plan_new_ward,
             )  # fmt: skip
 
     @property
@@ -287,11 +287,22 @@ class Station:
             rules=rules_from(self.settings.planning),
         )
 
-    def build_for_wards(self, days: Callable[[Session], list[date]]) -> None:
-        """Build, for each ward served (a city's players), the days `days` asks for; a ward
-        that fails is alerted in that ward, and the others are built all the same."""
+    def _plan_new_ward(self, code: str) -> None:
+        # A ward added while the server runs: its day is planned now (empty, perhaps), so
+        # that the bulletins approved there today are planned in it at once, not at the
+        # evening build (a replan rebuilds the plans that exist).
+        self.build_for_wards(self._missing_days, only=code)
+
+    def build_for_wards(
+        self, days: Callable[[Session], list[date]], *, only: str | None = None
+    ) -> None:
+        """Build, for each ward served (a city's players), or the one ward `only`, the days
+        `days` asks for; a ward that fails is alerted in that ward, and the others are built
+        all the same."""
         assert self.relay is not None
         for link in self.relay_wards():
+            if only is not None and link.code != only:
+                continue
             try:
                 with session_scope(link.sessions) as session:
                     wanted = days(session)

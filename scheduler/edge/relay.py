@@ -88,12 +88,15 @@ class Relay:
         *,
         notifications: Engine | None = None,
         client_id: str = "",
+        on_new_ward: Callable[[str], None] | None = None,
     ) -> None:
         if settings.mqtt_url is None:
             raise ValueError("LOA_AIR_AT=players needs LOA_MQTT_URL (the broker)")
         self.settings = settings
         self.clock = clock
         self._find_wards = wards
+        # Told of each ward that appears after the start (a city's `loa ward add`).
+        self._on_new_ward = on_new_ward
         self._notifications = notifications if _listens(notifications) else None
         self._lock = threading.Lock()  # the list of wards
         self._wards: dict[str, _Ward] = {}  # by ward code
@@ -117,9 +120,14 @@ class Relay:
         """Take in wards added since (a city's), keeping what is known of the others."""
         links = {link.code: link for link in self._find_wards()}
         with self._lock:
+            first = not self._wards
+            new = [code for code in links if code not in self._wards]
             self._wards = {
                 code: self._wards.get(code) or _Ward(link) for code, link in links.items()
             }
+        if self._on_new_ward is not None and not first:
+            for code in new:
+                self._on_new_ward(code)
 
     @property
     def ward_codes(self) -> list[str]:

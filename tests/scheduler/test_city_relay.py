@@ -103,3 +103,36 @@ def test_one_server_relays_a_city_emergency_to_each_wards_players(
         ear.bus.stop()
         ctx.stop()
         own_c.release()
+
+
+def test_a_ward_added_while_the_server_runs_is_planned_at_once(
+    settings: Settings, broker: Broker
+) -> None:
+    from sqlalchemy import select
+
+    from playlists.planning.models import DayPlan
+    from tests.scheduler.helpers import approved_bulletin, wait_for
+
+    ctx = StationContext.create(settings.model_copy(update={
+        "air_at": "players", "mqtt_url": broker.url, "player_heartbeat_s": 1.0,
+    }))  # fmt: skip
+    try:
+        ctx.start()
+        assert ctx.station.relay is not None
+        add_ward(ctx.root_engine, "phuong-moi", "Phường Mới")  # as `loa ward add` does
+        ward = ctx.for_ward("phuong-moi")
+        with session_scope(ward.sessions) as session:
+            zone, _slot = add_zone_and_slot(session)
+            zone_id = zone.id
+
+        def planned() -> list[object]:
+            with session_scope(ward.sessions) as session:
+                return list(session.scalars(select(DayPlan.day)))
+
+        wait_for(lambda: ward.today() in planned(), timeout=30)
+        # Its day is planned: what its staff approve today is planned in it at once (the
+        # reaction to an approval rebuilds the plans that exist), not at the evening build.
+        approved_bulletin(ward, zone_id, "Phường Mới tiếp nhận hồ sơ trực tuyến.")
+        assert ward.today() in ward.replan()
+    finally:
+        ctx.stop()
