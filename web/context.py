@@ -267,7 +267,9 @@ class StationContext:
         if "station" in self.__dict__:
             station = self.station
             if Change.LEXICON in noted:
-                station.soon(self.refresh_renderings, "refresh-renderings-now")
+                # The home ward's readings are the city's: every ward it serves reads anew.
+                refresh = self._refresh_every_ward if self.serves_city else self.refresh_renderings
+                station.soon(refresh, "refresh-renderings-now")
             if Change.SCHEDULE in noted:
                 station.reconcile()
             if Change.EMERGENCY in noted:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from playlists.accounts.actor import Actor, Origin
+from playlists.accounts.actor import Actor, Origin, bind
 from playlists.accounts.roles import Role
 from playlists.core.db import session_scope
 from playlists.emergencies.service import EmergencyDraft
@@ -134,5 +134,41 @@ def test_a_ward_added_while_the_server_runs_is_planned_at_once(
         # reaction to an approval rebuilds the plans that exist), not at the evening build.
         approved_bulletin(ward, zone_id, "Phường Mới tiếp nhận hồ sơ trực tuyến.")
         assert ward.today() in ward.replan()
+    finally:
+        ctx.stop()
+
+
+def test_the_citys_new_reading_revoices_every_wards_bulletins_at_once(
+    settings: Settings, broker: Broker
+) -> None:
+    from playlists.bulletins.models import Bulletin
+    from playlists.lexicon.service import set_reading
+    from tests.conftest import PERSON
+    from tests.scheduler.helpers import approved_bulletin, wait_for
+
+    ctx = StationContext.create(settings.model_copy(update={
+        "air_at": "players", "mqtt_url": broker.url, "refresh_every_min": 1440,
+    }))  # fmt: skip
+    add_ward(ctx.root_engine, "phuong-a", "Phường A")
+    ward = ctx.for_ward("phuong-a")
+    with session_scope(ward.sessions) as session:
+        zone, _slot = add_zone_and_slot(session)
+        zone_id = zone.id
+    bulletin = approved_bulletin(ward, zone_id, "Họp TKV số ba lúc bảy giờ tối nay.")
+
+    def spoken() -> str:
+        with session_scope(ward.sessions) as session:
+            row = session.get(Bulletin, bulletin)
+            assert row is not None and row.rendering is not None
+            return row.rendering.spoken_text
+
+    assert "tổ khu vực" not in spoken()
+    try:
+        ctx.start()
+        with ctx.unit_of_work() as session:  # the home ward's lexicon page
+            bind(session, PERSON)
+            set_reading("TKV", "tổ khu vực", session=session, now=ctx.now())
+        # Not at the next periodic refresh (a day away here): now.
+        wait_for(lambda: "tổ khu vực" in spoken(), timeout=60)
     finally:
         ctx.stop()
