@@ -9,7 +9,7 @@ What it measures, in one run:
 - idle cost: the server process's CPU while the players are connected and idle (heartbeats
   through the broker), per player;
 - emergency: one emergency to every ward at once (the city operator's
-  `POST /api/city/emergencies`, as `loa city emergency --all` sends it), fanned out by the
+  `POST /api/city/emergencies`, what the page "Thành phố — khẩn cấp" sends), fanned out by the
   server's one relay through the broker, each ward's call carrying the audio; its delay at
   each player is from the request to the first sample its file output wrote (the player's
   as-run row), on the same machine's clock. Beside it: when each ward's row was stored, how

@@ -68,6 +68,9 @@ class EdgeSettings(BaseSettings):
     player_sync_every_min: float = Field(default=15.0, gt=0, le=1440)
     player_heartbeat_s: float = Field(default=5.0, ge=1, le=300)
     player_silent_after_s: float = Field(default=30.0, ge=3, le=3600)
+    # The largest audio an emergency call carries in the message (KiB; 0: none, every player
+    # fetches it). The broker's message size limit, if it has one, must be above 4/3 of it.
+    emergency_inline_kb: int = Field(default=1024, ge=0, le=2048)
 
     @field_validator("mqtt_url")
     @classmethod

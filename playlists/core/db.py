@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import logging
 import re
 import sqlite3
 from collections.abc import Iterator
@@ -26,6 +27,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).parent.parent / "migrations"
 
@@ -202,8 +205,11 @@ class CommitWatch:
         self._seen: int | None = None
         database = engine.url.database
         if engine.dialect.name == "sqlite" and database not in (None, "", ":memory:"):
-            # Autocommit: the PRAGMA must not hold a read transaction open between looks.
-            self._conn = sqlite3.connect(database, check_same_thread=False, isolation_level=None)
+            try:
+                # Autocommit: the PRAGMA must not hold a read transaction open between looks.
+                self._conn = sqlite3.connect(database, isolation_level=None)
+            except sqlite3.Error as exc:  # it always says yes, then: a look at every poll
+                log.warning("cannot watch %s for commits: %s", database, exc)
 
     def changed(self) -> bool:
         """Whether a commit happened since the last call (yes at the first, and on errors)."""

@@ -4,10 +4,11 @@ Topics live under loa/<station_code>/: `plan` (the plans changed: sync now), `em
 this at once), `stop` (end an emergency's repeats), and `players/<name>` (each player's
 retained status, replaced by its last will when the broker loses it). Payloads are JSON.
 
-An emergency carries its audio (base64) when the file is small enough: a hundred players then
-air it without asking the web server for the same file at the same moment, and a player whose
-link to the server is down but whose broker still answers airs it all the same. A longer one
-names its audio by SHA-256, fetched over HTTP as the plans' audio is.
+An emergency carries its audio (base64) when the file is small enough
+(LOA_EMERGENCY_INLINE_KB): a hundred players then air it without asking the web server for the
+same file at the same moment, and a player whose link to the server is down but whose broker
+still answers airs it all the same. A longer one names its audio by SHA-256, fetched over HTTP
+as the plans' audio is.
 """
 
 from __future__ import annotations
@@ -31,9 +32,9 @@ PLAYERS = "players"
 # was about then, not now (the player's own command line covers a cut link).
 EMERGENCY_FRESH_S = 120.0
 
-# The largest audio file an emergency message carries itself: 2 MiB is some 47 s of the
-# station's speech (22.05 kHz mono WAV), the length of most calls; the broker keeps each for a
-# player that is away, so longer ones are fetched.
+# The largest audio file an emergency message may carry itself (the server carries at most
+# LOA_EMERGENCY_INLINE_KB, 1 MiB by default: some 23 s of the station's speech, 22.05 kHz mono
+# WAV); longer ones are fetched.
 INLINE_AUDIO_MAX_BYTES = 2 * 1024 * 1024
 
 

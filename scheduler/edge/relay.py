@@ -24,6 +24,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
+from concurrent import futures
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
@@ -97,6 +98,7 @@ class Relay:
         self._find_wards = wards
         # Told of each ward that appears after the start (a city's `loa ward add`).
         self._on_new_ward = on_new_ward
+        self._known: set[str] = set()  # the wards it was told of (at the start, or since)
         self._notifications = notifications if _listens(notifications) else None
         self._lock = threading.Lock()  # the list of wards
         self._wards: dict[str, _Ward] = {}  # by ward code
@@ -120,12 +122,15 @@ class Relay:
         """Take in wards added since (a city's), keeping what is known of the others."""
         links = {link.code: link for link in self._find_wards()}
         with self._lock:
-            first = not self._wards
-            new = [code for code in links if code not in self._wards]
             self._wards = {
                 code: self._wards.get(code) or _Ward(link) for code, link in links.items()
             }
-        if self._on_new_ward is not None and not first:
+
+    def _tell_new_wards(self) -> None:
+        # Here, on the checker's thread: never on a hand-over's, ahead of an emergency.
+        new = [code for code in self.ward_codes if code not in self._known]
+        self._known.update(new)
+        if self._on_new_ward is not None:
             for code in new:
                 self._on_new_ward(code)
 
@@ -135,6 +140,7 @@ class Relay:
 
     def start(self) -> None:
         self.refresh_wards()
+        self._known = set(self.ward_codes)  # planned by the station's own start
         self.bus.start()
         self._watcher = threading.Thread(target=self._watch, name="relay watcher", daemon=True)
         self._watcher.start()
@@ -185,6 +191,7 @@ class Relay:
         while not self._stopping.wait(self.settings.player_heartbeat_s):
             try:
                 self.refresh_wards()
+                self._tell_new_wards()
                 self.check()
             except Exception:
                 log.exception("relay check failed; trying again")
@@ -221,8 +228,11 @@ class Relay:
         if len(chosen) == 1:
             self._send_due(chosen[0])
             return
-        for done in [self._handing.submit(self._send_due, state) for state in chosen]:
-            done.result()
+        handing = {self._handing.submit(self._send_due, state): state for state in chosen}
+        for done in futures.as_completed(handing):
+            if done.exception() is not None:  # the others are sent all the same
+                log.error("handing over the emergencies of ward %s failed",
+                          handing[done].link.code, exc_info=done.exception())  # fmt: skip
 
     def _send_logged(self, ward: str) -> None:
         try:
@@ -269,7 +279,8 @@ class Relay:
             if self._inlined[0] == sha256:
                 return self._inlined[1]
         try:
-            if path.stat().st_size > messages.INLINE_AUDIO_MAX_BYTES:
+            limit = min(self.settings.emergency_inline_kb * 1024, messages.INLINE_AUDIO_MAX_BYTES)
+            if path.stat().st_size > limit:
                 encoded = None
             else:
                 data = path.read_bytes()

@@ -1,7 +1,8 @@
 """Emergencies on air: picked up within a fraction of a second, cutting into what is airing.
 
 Requests are rows (playlists/emergencies): the web app and `loa emergency` write them, and
-the watcher claims due ones every LOA poll (or at once when woken). Each airing goes on every
+the watcher claims due ones at its next poll (every 0.25 s, looking only when the database
+changed or a repeat fell due), or at once when woken. Each airing goes on every
 zone asked; on a zone it interrupts a slot at its next chunk, and queues behind another
 emergency, never cutting it. An airing counts once every zone has reported.
 """

@@ -20,6 +20,7 @@ import subprocess
 import sys
 import urllib.request
 from collections.abc import Iterator
+from contextlib import ExitStack
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -362,68 +363,74 @@ def test_an_emergency_carries_its_audio_to_a_player_cut_off_from_its_server(
         _t, token = accounts.make_token(session, PLAYER, days=30, max_days=365,
                                         label="máy phát", now=ctx.now())  # fmt: skip
         add_zone_and_slot(session)
-    broker = Broker(tmp_path / "broker").start()
     code = ctx.settings.station_code
-    on_broker = {"mqtt_url": broker.url, "station_code": code, "player_heartbeat_s": 1.0}
-    relay = Relay(
-        ctx.settings.model_copy(update=on_broker),
-        lambda: [WardLink("local", code, ctx.sessions, ctx.settings.media_dir)], ctx.clock,
-    )  # fmt: skip
-    web = LiveWeb(ctx).start()
-    here = Settings(data_dir=tmp_path / "player", tts_engines=("offline",), output="file",
-                    **on_broker)  # fmt: skip
-    edge = EdgePlayer(PlayerConfig(server=web.url, token=token, name=PLAYER), here)
-    ear = Bus(broker.url, "test-ear")
-    relay.start()
-    edge.start()
-    ear.start()
 
     def aired() -> list[AirLog]:
         return [r for r in edge_log(edge) if r.source == AirSource.EMERGENCY]
 
-    try:
-        assert edge.bus is not None
-        wait_for(lambda: edge.state.get("last_sync_at") is not None and edge.bus.connected.is_set(),
+    with ExitStack() as running:
+        broker = Broker(tmp_path / "broker").start()
+        running.callback(broker.stop)
+        on_broker: dict[str, Any] = {"mqtt_url": broker.url, "station_code": code,
+                                     "player_heartbeat_s": 1.0}  # fmt: skip
+        web = LiveWeb(ctx).start()
+        running.callback(web.stop)
+        relay = Relay(
+            ctx.settings.model_copy(update=on_broker),
+            lambda: [WardLink("local", code, ctx.sessions, ctx.settings.media_dir)], ctx.clock,
+        )  # fmt: skip
+        relay.start()
+        running.callback(relay.stop)
+        here = Settings(data_dir=tmp_path / "player", tts_engines=("offline",), output="file",
+                        **on_broker)  # fmt: skip
+        edge = EdgePlayer(PlayerConfig(server=web.url, token=token, name=PLAYER), here)
+        edge.start()
+        running.callback(edge.stop)
+        ear = Bus(broker.url, "test-ear")
+        ear.start()
+        running.callback(ear.stop)
+        bus = edge.bus
+        assert bus is not None
+        wait_for(lambda: edge.state.get("last_sync_at") is not None and bus.connected.is_set(),
                  timeout=60)  # fmt: skip
+
         # 1. The server goes down; the broker stays. The call brings its audio along.
         web.stop()
         first = send_emergency(ctx, text="Khẩn cấp: nước dâng, người dân khu trũng lên cao.")
         wait_for(lambda: len(aired()) == 1, timeout=60)
+
         # 2. A call too long to carry its audio: fetched once the server is back.
         monkeypatch.setattr(messages, "INLINE_AUDIO_MAX_BYTES", 1000)
-        web = LiveWeb(ctx, web.port).start()
+        web.start()
+        received = edge.link.received
         second = send_emergency(ctx, text="Khẩn cấp: tạm dừng cấp nước khu phố hai từ mười giờ.")
         wait_for(lambda: len(aired()) == 2, timeout=60)
+        with session_scope(ctx.sessions) as session:
+            asked = session.get(Emergency, second)
+            assert asked is not None
+            size = (ctx.settings.media_dir / asked.audio_file).stat().st_size
+        assert edge.link.received - received >= size, "the player fetched it from the server"
+
         # 3. A call whose carried audio is not the file it names (here sent by hand, as a
         # corrupted or forged message would be): refused, and the right file fetched.
         relay.stop()
         third = send_emergency(ctx, text="Khẩn cấp: đường Lê Lợi ngập, xin đi đường khác.")
         with session_scope(ctx.sessions) as session:
-            row = session.get(Emergency, third)
-            assert row is not None
+            asked = session.get(Emergency, third)
+            assert asked is not None
             call = messages.EmergencyCall(
-                id=row.id, title=row.title, sha256=row.audio_sha256, duration_s=row.duration_s,
-                sent_at=ctx.now(), audio=base64.b64encode(b"RIFF not this file").decode(),
+                id=asked.id, title=asked.title, sha256=asked.audio_sha256,
+                duration_s=asked.duration_s, sent_at=ctx.now(),
+                audio=base64.b64encode(b"RIFF not this file").decode(),
             )  # fmt: skip
         wait_for(ear.connected.is_set, timeout=30)
         ear.publish(messages.topic(code, messages.EMERGENCY), call.model_dump_json().encode())
         wait_for(lambda: len(aired()) == 3, timeout=60)
-    finally:
-        ear.stop()
-        edge.stop()
-        relay.stop()
-        web.stop()
-        broker.stop()
-    with session_scope(ctx.sessions) as session:
-        lengths = {e.id: e.duration_s for e in session.scalars(select(Emergency))}
-    rows = aired()
+    rows = aired()  # each aired whole (a cut or failed airing is not "played")
     assert [r.status for r in rows] == [AirStatus.PLAYED] * 3, [r.reason for r in rows]
-    for row, emergency_id in zip(rows, (first, second, third), strict=True):
-        assert row.actual_start is not None and row.actual_end is not None
-        took = (row.actual_end - row.actual_start).total_seconds()
-        assert abs(took - lengths[emergency_id]) < 0.5, (emergency_id, took)
     with session_scope(ctx.sessions) as session:
         named = session.get(Emergency, third)
         assert named is not None
     held = here.media_dir / f"emergencies/server-{named.audio_sha256[:16]}.wav"
     assert hashlib.sha256(held.read_bytes()).hexdigest() == named.audio_sha256
+    assert first < second < third
