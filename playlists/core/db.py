@@ -30,6 +30,9 @@ from sqlalchemy.types import TypeDecorator
 
 log = logging.getLogger(__name__)
 
+# The PostgreSQL advisory lock held while a schema is migrated (any number: unlike the
+# stations' locks, scheduler/lock.py, which take two keys).
+MIGRATING = 0x4C4F414D  # "LOAM"
 MIGRATIONS_DIR = Path(__file__).parent.parent / "migrations"
 
 # The execution options that name a ward and its PostgreSQL schema (see `for_ward`).
@@ -241,6 +244,10 @@ def migrate(engine: Engine) -> None:
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     schema = schema_of(engine)
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # After an upgrade the station and each web worker reach a ward at once: one
+            # migrates, the others wait here and then find the schema at the newest revision.
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATING})
         if schema:
             connection.exec_driver_sql(f"CREATE SCHEMA IF NOT EXISTS {quoted_name(schema)}")
         config.attributes["connection"] = connection

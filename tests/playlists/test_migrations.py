@@ -76,3 +76,20 @@ def test_a_current_database_is_left_alone_and_an_old_one_is_migrated(
     assert current_revision(engine) == "996ac84337f1"
     ensure_migrated(engine)
     assert current_revision(engine) == head_revision()
+
+
+@pytest.mark.databases("postgresql")
+def test_processes_starting_together_migrate_a_ward_once(empty_database: str) -> None:
+    """After an upgrade, the station and each web worker reach a ward's schema at the same
+    moment: one migrates it, the others find it done."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from playlists.core.db import for_ward
+
+    migrate(make_engine(empty_database))  # the city's own tables, as the home ward has them
+    engines = [for_ward(make_engine(empty_database), "phuong-a", "ward_phuong-a") for _ in range(3)]
+    with ThreadPoolExecutor(len(engines)) as pool:
+        list(pool.map(ensure_migrated, engines))  # each raises if its migration failed
+    assert current_revision(engines[0]) == head_revision()
+    tables = inspect(engines[0]).get_table_names(schema="ward_phuong-a")
+    assert "emergencies" in tables and "users" not in tables
