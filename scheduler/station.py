@@ -287,22 +287,20 @@ class Station:
             rules=rules_from(self.settings.planning),
         )
 
-    def _plan_new_ward(self, code: str) -> None:
+    def _plan_new_ward(self, link: WardLink) -> None:
         # A ward added while the server runs: its day is planned now (empty, perhaps), so
         # that the bulletins approved there today are planned in it at once, not at the
         # evening build (a replan rebuilds the plans that exist).
-        self.build_for_wards(self._missing_days, only=code)
+        self.build_for_wards(self._missing_days, [link])
 
     def build_for_wards(
-        self, days: Callable[[Session], list[date]], *, only: str | None = None
+        self, days: Callable[[Session], list[date]], links: list[WardLink] | None = None
     ) -> None:
-        """Build, for each ward served (a city's players), or the one ward `only`, the days
+        """Build, for each ward served (a city's players), or each of `links`, the days
         `days` asks for; a ward that fails is alerted in that ward, and the others are built
         all the same."""
         assert self.relay is not None
-        for link in self.relay_wards():
-            if only is not None and link.code != only:
-                continue
+        for link in self.relay_wards() if links is None else links:
             try:
                 with session_scope(link.sessions) as session:
                     wanted = days(session)

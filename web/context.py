@@ -100,6 +100,10 @@ class StationContext:
         self._started = False
         self._voices: dict[str, tuple[dict[str, str], SpeechRenderer]] = {}
         self._voices_lock = threading.Lock()
+        # Re-voicing after a lexicon change: asked again while it runs, it runs once more.
+        self._revoice_lock = threading.Lock()
+        self._revoice_asked = self._revoicing = False
+        self._revoice_runs = 0
         if station is not None:
             self.station = station
 
@@ -267,9 +271,7 @@ class StationContext:
         if "station" in self.__dict__:
             station = self.station
             if Change.LEXICON in noted:
-                # The home ward's readings are the city's: every ward it serves reads anew.
-                refresh = self._refresh_every_ward if self.serves_city else self.refresh_renderings
-                station.soon(refresh, "refresh-renderings-now")
+                self._revoice_soon()
             if Change.SCHEDULE in noted:
                 station.reconcile()
             if Change.EMERGENCY in noted:
@@ -277,6 +279,34 @@ class StationContext:
         elif self.elsewhere is not None:
             for change in sorted(noted):
                 self.elsewhere(change)
+
+    def _revoice_soon(self) -> None:
+        """Re-voice the bulletins a lexicon change touched, on the scheduler's threads. A
+        change made while the last one is being voiced (a hundred wards take a while) runs it
+        once more when it ends: never two at once, and no change left unvoiced."""
+        with self._revoice_lock:
+            self._revoice_asked = True
+            if self._revoicing:
+                return
+            self._revoicing = True
+            self._revoice_runs += 1
+            run = self._revoice_runs
+        # A job id of its own: the scheduler skips a job whose last run is still winding up.
+        self.station.soon(self._revoice, f"refresh-renderings-now-{run}")
+
+    def _revoice(self) -> None:
+        # The home ward's readings are the city's: every ward it serves reads anew.
+        refresh = self._refresh_every_ward if self.serves_city else self.refresh_renderings
+        while True:
+            with self._revoice_lock:
+                if not self._revoice_asked:
+                    self._revoicing = False
+                    return
+                self._revoice_asked = False
+            try:
+                refresh()
+            except Exception:  # the periodic refresh tries again
+                log.exception("re-voicing after a lexicon change failed")
 
     def replan(self, sessions: sessionmaker[Session] | None = None) -> list[date]:
         """Rebuild the plans already made for today and tomorrow."""

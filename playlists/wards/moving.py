@@ -27,7 +27,7 @@ from playlists.core.db import ensure_migrated
 from playlists.core.errors import StateError
 from playlists.tables import METADATA
 from playlists.wards.models import Ward
-from playlists.wards.service import add_ward, drop_new_ward, ward_engine
+from playlists.wards.service import drop_new_ward, prepare_ward, ward_engine
 
 # The city's tables: not copied as rows of the ward (people are merged, the rest stays).
 CITY_TABLES = frozenset(
@@ -82,9 +82,13 @@ def move_into_ward(
             "thêm hậu tố vào các tên này, hoặc đổi tên ở đài cũ.",
             f"usernames already in the city: {taken}",
         )
-    ward = add_ward(city, code, name, reserved=reserved)
+    ward = prepare_ward(city, code, name, reserved=reserved)
     try:
         with source.connect() as reading, ward_engine(city, ward).begin() as writing:
+            # Listed with its rows: a city's server never serves it half filled.
+            writing.execute(insert(Ward).values(
+                code=ward.code, name=ward.name, schema_name=ward.schema_name,
+            ))  # fmt: skip
             report = MoveReport(renamed=sorted(renames.items()))
             people = _move_people(reading, writing, ward.code, renames, report)
             _move_rows(reading, writing, people, report, progress)

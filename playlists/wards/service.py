@@ -66,6 +66,18 @@ def add_ward(engine: Engine, code: str, name: str, *, reserved: Collection[str] 
     The schema is made and migrated in one transaction (PostgreSQL's DDL is transactional):
     a failure leaves nothing behind. Raises InputError or StateError, in Vietnamese.
     """
+    ward = prepare_ward(engine, code, name, reserved=reserved)
+    with session_scope(_sessions(engine)) as session:
+        session.add(ward)
+    return ward
+
+
+def prepare_ward(engine: Engine, code: str, name: str, *, reserved: Collection[str] = ()) -> Ward:
+    """Check a new ward and make its schema, migrated; return its row, not yet in the list.
+
+    A ward in the list is served at once (its plans made by the city's server): one being
+    filled (`loa ward import`) is listed in the transaction that fills it.
+    """
     name = " ".join(one_line(name).split())
     errors = {}
     if problem := code_problem(code):
@@ -90,8 +102,6 @@ def add_ward(engine: Engine, code: str, name: str, *, reserved: Collection[str] 
             raise StateError(f"Đã có phường mã '{code}'.", f"ward {code!r} exists")
     ward = Ward(code=code, name=name, schema_name=schema_for(code))
     ensure_migrated(ward_engine(engine, ward))
-    with session_scope(sessions) as session:
-        session.add(ward)
     return ward
 
 

@@ -89,18 +89,21 @@ class Relay:
         *,
         notifications: Engine | None = None,
         client_id: str = "",
-        on_new_ward: Callable[[str], None] | None = None,
+        on_new_ward: Callable[[WardLink], None] | None = None,
     ) -> None:
         if settings.mqtt_url is None:
             raise ValueError("LOA_AIR_AT=players needs LOA_MQTT_URL (the broker)")
         self.settings = settings
         self.clock = clock
         self._find_wards = wards
-        # Told of each ward that appears after the start (a city's `loa ward add`).
+        # Told of each ward it serves, once, on the checker's thread: the station plans a
+        # ward added while it runs (a city's `loa ward add`) at once; for the others the check
+        # finds their days planned already.
         self._on_new_ward = on_new_ward
-        self._known: set[str] = set()  # the wards it was told of (at the start, or since)
+        self._known: set[str] = set()  # the wards it told of
         self._notifications = notifications if _listens(notifications) else None
         self._lock = threading.Lock()  # the list of wards
+        self._refreshing = threading.Lock()
         self._wards: dict[str, _Ward] = {}  # by ward code
         self._handing = ThreadPoolExecutor(HANDING_AT_ONCE, thread_name_prefix="relay hand-over")
         self._inlined: tuple[str, str | None] = ("", None)  # the last audio carried: sha, base64
@@ -120,19 +123,28 @@ class Relay:
 
     def refresh_wards(self) -> None:
         """Take in wards added since (a city's), keeping what is known of the others."""
-        links = {link.code: link for link in self._find_wards()}
-        with self._lock:
-            self._wards = {
-                code: self._wards.get(code) or _Ward(link) for code, link in links.items()
-            }
+        # One refresh at a time: an older listing must not replace a newer one (a ward's
+        # state, its relayed emergencies, would be lost with it).
+        with self._refreshing:
+            links = {link.code: link for link in self._find_wards()}
+            with self._lock:
+                self._wards = {
+                    code: self._wards.get(code) or _Ward(link) for code, link in links.items()
+                }
 
     def _tell_new_wards(self) -> None:
         # Here, on the checker's thread: never on a hand-over's, ahead of an emergency.
-        new = [code for code in self.ward_codes if code not in self._known]
-        self._known.update(new)
-        if self._on_new_ward is not None:
-            for code in new:
-                self._on_new_ward(code)
+        if self._on_new_ward is None:
+            return
+        for state in self._chosen(None):
+            code = state.link.code
+            if code in self._known:
+                continue
+            try:
+                self._on_new_ward(state.link)
+                self._known.add(code)
+            except Exception:  # told again at the next check
+                log.exception("taking in ward %s failed", code)
 
     @property
     def ward_codes(self) -> list[str]:
@@ -140,7 +152,6 @@ class Relay:
 
     def start(self) -> None:
         self.refresh_wards()
-        self._known = set(self.ward_codes)  # planned by the station's own start
         self.bus.start()
         self._watcher = threading.Thread(target=self._watch, name="relay watcher", daemon=True)
         self._watcher.start()
