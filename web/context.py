@@ -100,7 +100,7 @@ class StationContext:
         self._started = False
         self._voices: dict[str, tuple[dict[str, str], SpeechRenderer]] = {}
         self._voices_lock = threading.Lock()
-        # Re-voicing after a lexicon change: asked again while it runs, it runs once more.
+        # Re-voicing (refresh_soon): asked again while it runs, it runs once more.
         self._revoice_lock = threading.Lock()
         self._revoice_asked = self._revoicing = False
         self._revoice_runs = 0
@@ -271,7 +271,7 @@ class StationContext:
         if "station" in self.__dict__:
             station = self.station
             if Change.LEXICON in noted:
-                self._revoice_soon()
+                self.refresh_soon()
             if Change.SCHEDULE in noted:
                 station.reconcile()
             if Change.EMERGENCY in noted:
@@ -280,10 +280,10 @@ class StationContext:
             for change in sorted(noted):
                 self.elsewhere(change)
 
-    def _revoice_soon(self) -> None:
-        """Re-voice the bulletins a lexicon change touched, on the scheduler's threads. A
-        change made while the last one is being voiced (a hundred wards take a while) runs it
-        once more when it ends: never two at once, and no change left unvoiced."""
+    def refresh_soon(self) -> None:
+        """Re-voice what is stale, on the scheduler's threads (a lexicon change, and every
+        LOA_REFRESH_EVERY_MIN). Asked while a pass runs (a hundred wards take a while), it
+        runs once more when that pass ends: never two at once, and no change left unvoiced."""
         with self._revoice_lock:
             self._revoice_asked = True
             if self._revoicing:
@@ -292,11 +292,9 @@ class StationContext:
             self._revoice_runs += 1
             run = self._revoice_runs
         # A job id of its own: the scheduler skips a job whose last run is still winding up.
-        self.station.soon(self._revoice, f"refresh-renderings-now-{run}")
+        self.station.soon(self._refresh_while_asked, f"refresh-renderings-now-{run}")
 
-    def _revoice(self) -> None:
-        # The home ward's readings are the city's: every ward it serves reads anew.
-        refresh = self._refresh_every_ward if self.serves_city else self.refresh_renderings
+    def _refresh_while_asked(self) -> None:
         while True:
             with self._revoice_lock:
                 if not self._revoice_asked:
@@ -304,9 +302,16 @@ class StationContext:
                     return
                 self._revoice_asked = False
             try:
-                refresh()
-            except Exception:  # the periodic refresh tries again
-                log.exception("re-voicing after a lexicon change failed")
+                self._refresh_served()
+            except Exception:  # the next periodic pass tries again
+                log.exception("re-voicing failed")
+
+    def _refresh_served(self) -> None:
+        # The home ward's readings are the city's: its server re-voices every ward it serves.
+        if self.serves_city:
+            self._refresh_every_ward()
+        else:
+            self.refresh_renderings()
 
     def replan(self, sessions: sessionmaker[Session] | None = None) -> list[date]:
         """Rebuild the plans already made for today and tomorrow."""
@@ -485,8 +490,9 @@ class StationContext:
         """Start the scheduler (once), with the housekeeping that keeps audio fresh."""
         if not self._started:
             self.station.start()
-            refresh = self._refresh_every_ward if self.serves_city else self.refresh_renderings
-            self.station.every(self.settings.refresh_every_min, refresh, "refresh-renderings")
+            self.station.every(
+                self.settings.refresh_every_min, self.refresh_soon, "refresh-renderings"
+            )
             self._started = True
 
     def stop(self) -> None:

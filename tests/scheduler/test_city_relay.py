@@ -64,17 +64,28 @@ class Ear:
         raise AssertionError(f"not heard: {topics - set(self.heard)}")
 
 
+def city_server(settings: Settings, broker: Broker, **more: object) -> StationContext:
+    """A city's server (its players' relay on `broker`), not started."""
+    return StationContext.create(
+        settings.model_copy(update={"air_at": "players", "mqtt_url": broker.url, **more})
+    )
+
+
+def ward_with_a_zone(ctx: StationContext, code: str, name: str) -> tuple[StationContext, int]:
+    """Add a ward, as `loa ward add` does, with a zone and a slot; its context and zone id."""
+    add_ward(ctx.root_engine, code, name)
+    ward = ctx.for_ward(code)
+    with session_scope(ward.sessions) as session:
+        zone, _slot = add_zone_and_slot(session)
+        return ward, zone.id
+
+
 def test_one_server_relays_a_city_emergency_to_each_wards_players(
     settings: Settings, broker: Broker
 ) -> None:
-    city_settings = settings.model_copy(
-        update={"air_at": "players", "mqtt_url": broker.url, "station_code": "thanh-pho"}
-    )
-    ctx = StationContext.create(city_settings)
+    ctx = city_server(settings, broker, station_code="thanh-pho")
     for code in ("phuong-a", "phuong-b", "phuong-c"):
-        add_ward(ctx.root_engine, code, f"Phường {code[-1].upper()}")
-        with session_scope(ctx.for_ward(code).sessions) as session:
-            add_zone_and_slot(session)
+        ward_with_a_zone(ctx, code, f"Phường {code[-1].upper()}")
     # Ward C's own station runs elsewhere: it holds C's lock, the city's server leaves C be.
     own_c = StationLock(ctx.for_ward("phuong-c").engine, settings.data_dir)
     own_c.acquire()
@@ -113,17 +124,11 @@ def test_a_ward_added_while_the_server_runs_is_planned_at_once(
     from playlists.planning.models import DayPlan
     from tests.scheduler.helpers import approved_bulletin, wait_for
 
-    ctx = StationContext.create(settings.model_copy(update={
-        "air_at": "players", "mqtt_url": broker.url, "player_heartbeat_s": 1.0,
-    }))  # fmt: skip
+    ctx = city_server(settings, broker, player_heartbeat_s=1.0)
     try:
         ctx.start()
         assert ctx.station.relay is not None
-        add_ward(ctx.root_engine, "phuong-moi", "Phường Mới")  # as `loa ward add` does
-        ward = ctx.for_ward("phuong-moi")
-        with session_scope(ward.sessions) as session:
-            zone, _slot = add_zone_and_slot(session)
-            zone_id = zone.id
+        ward, zone_id = ward_with_a_zone(ctx, "phuong-moi", "Phường Mới")
 
         def planned() -> list[object]:
             with session_scope(ward.sessions) as session:
@@ -146,14 +151,8 @@ def test_the_citys_new_reading_revoices_every_wards_bulletins_at_once(
     from tests.conftest import PERSON
     from tests.scheduler.helpers import approved_bulletin, wait_for
 
-    ctx = StationContext.create(settings.model_copy(update={
-        "air_at": "players", "mqtt_url": broker.url, "refresh_every_min": 1440,
-    }))  # fmt: skip
-    add_ward(ctx.root_engine, "phuong-a", "Phường A")
-    ward = ctx.for_ward("phuong-a")
-    with session_scope(ward.sessions) as session:
-        zone, _slot = add_zone_and_slot(session)
-        zone_id = zone.id
+    ctx = city_server(settings, broker, refresh_every_min=1440)
+    ward, zone_id = ward_with_a_zone(ctx, "phuong-a", "Phường A")
     bulletin = approved_bulletin(ward, zone_id, "Họp TKV số ba lúc bảy giờ tối nay.")
 
     def spoken() -> str:
