@@ -14,6 +14,9 @@ class ReadingRead(BaseModel):
     spoken: str
     builtin: str | None
     source: str
+    city: str | None = Field(
+        None, description="Cách đọc của thành phố mà phường thừa hưởng (trống: thành phố không sửa)"
+    )
 
 
 class RevoicedRead(BaseModel):

@@ -49,25 +49,35 @@ class Reading:
     spoken: str  # empty: read as written
     builtin: str | None  # the built-in reading, if there is one
     station: bool  # the station changed or added it
+    city: str | None = None  # a ward of a city: the city's reading, if the city set one
 
     @property
     def source(self) -> str:
         """Say in Vietnamese where the reading comes from."""
         if not self.station:
-            return "Mặc định"
-        return "Đài sửa" if self.builtin is not None else "Đài thêm"
+            return "Thành phố" if self.city is not None else "Mặc định"
+        return "Đài sửa" if self.inherited is not None else "Đài thêm"
+
+    @property
+    def inherited(self) -> str | None:
+        """The reading the station would fall back to without its own row: the city's, else
+        the built-in one (None: read as written, no row at all)."""
+        return self.city if self.city is not None else self.builtin
 
 
 def readings(*, session: Session) -> list[Reading]:
-    """Return every abbreviation the station knows, by written form."""
+    """Return every abbreviation the station knows, by written form: the built-in lexicon,
+    a city's readings over it (in a ward of a city), the station's own rows over both."""
     own = {row.written: row for row in session.scalars(select(LexiconEntry))}
-    names = sorted(set(ABBREVIATIONS) | set(own), key=str.casefold)
+    city = city_readings(session=session)
+    names = sorted(set(ABBREVIATIONS) | set(city) | set(own), key=str.casefold)
     result = []
     for written in names:
         row = own.get(written)
         builtin = ABBREVIATIONS.get(written)
-        spoken = row.spoken if row is not None else (builtin or "")
-        result.append(Reading(written, spoken, builtin, row is not None))
+        inherited = city.get(written, builtin)
+        spoken = row.spoken if row is not None else (inherited or "")
+        result.append(Reading(written, spoken, builtin, row is not None, city.get(written)))
     return result
 
 
@@ -77,17 +87,22 @@ _CITY_LEXICON = Base.metadata.tables[LexiconEntry.__tablename__].to_metadata(
 )
 
 
+def city_readings(*, session: Session) -> dict[str, str]:
+    """Return the city's rows (the home ward's), written → spoken, for a ward of a city;
+    nothing for the home ward itself or a single station (their rows are their own)."""
+    if ward_of(session) == HOME_WARD:
+        return {}
+    city = session.execute(select(_CITY_LEXICON.c.written, _CITY_LEXICON.c.spoken))
+    return {written: spoken for written, spoken in city}
+
+
 def station_readings(*, session: Session) -> dict[str, str]:
     """Return the station's own rows, written → spoken (cheap: a few dozen at most).
 
     A ward of a city gets the city's rows (the home ward's) first, its own over them.
     """
     rows = session.execute(select(LexiconEntry.written, LexiconEntry.spoken))
-    own = {written: spoken for written, spoken in rows}
-    if ward_of(session) == HOME_WARD:
-        return own
-    city = session.execute(select(_CITY_LEXICON.c.written, _CITY_LEXICON.c.spoken))
-    return {written: spoken for written, spoken in city} | own
+    return city_readings(session=session) | {written: spoken for written, spoken in rows}
 
 
 def lexicon_from(own: Mapping[str, str]) -> dict[str, str]:
@@ -235,7 +250,8 @@ def set_reading(written: str, spoken: str, *, session: Session, now: datetime) -
 
 
 def reset_reading(written: str, *, session: Session, now: datetime) -> LexiconChange:
-    """Drop the station's reading: back to the built-in one, or gone if there is none.
+    """Drop the station's reading: back to the city's (in a ward of a city), else the
+    built-in one, or gone if there is neither.
 
     As `set_reading`: the session's actor's change, recorded with the bulletins it re-voices.
     """
@@ -247,19 +263,26 @@ def reset_reading(written: str, *, session: Session, now: datetime) -> LexiconCh
             f"Đài chưa sửa cách đọc “{written}”.", f"no station lexicon entry {written!r}"
         )
     own = station_readings(session=session)
+    city = city_readings(session=session)
     rest = {key: value for key, value in own.items() if key != written}
+    if written in city:  # a ward of a city falls back to the city's reading
+        rest[written] = city[written]
+    fallback = city.get(written, ABBREVIATIONS.get(written))
     revoiced = revoiced_by(session, own, rest, now=now)
-    builtin = ABBREVIATIONS.get(written)
     was = row.spoken
     session.delete(row)
     session.flush()
-    if builtin is None:
+    if written in city:
+        shown = f"“{fallback}”" if fallback else "nguyên văn"
+        summary = f"Đưa cách đọc “{written}” về cách đọc của thành phố: {shown}"
+        reads = f"“{written}” đọc theo thành phố: {shown}"
+    elif fallback is None:
         summary, reads = f"Xóa cách đọc “{written}”", f"“{written}” đọc nguyên văn"
     else:
-        summary = f"Đưa cách đọc “{written}” về mặc định: “{builtin}”"
-        reads = f"“{written}” đọc là “{builtin}” (mặc định)"
+        summary = f"Đưa cách đọc “{written}” về mặc định: “{fallback}”"
+        reads = f"“{written}” đọc là “{fallback}” (mặc định)"
     record(session, "lexicon_reset", subject_kind="lexicon", subject_id=written, summary=summary,
-           before={"spoken": was}, after=None if builtin is None else {"spoken": builtin},
+           before={"spoken": was}, after=None if fallback is None else {"spoken": fallback},
            note=_revoiced_note(revoiced), at=now)  # fmt: skip
     _record_revoiced(session, revoiced, reads, now=now)
     changes.note(session, Change.LEXICON)

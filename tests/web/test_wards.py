@@ -324,6 +324,7 @@ def test_the_city_operators_emergency_airs_at_each_ward_chosen_and_each_log_reco
 
 
 def test_a_ward_reads_with_the_citys_lexicon_under_its_own(city: City) -> None:
+    from playlists.audit.service import history
     from playlists.lexicon.models import LexiconEntry
     from playlists.lexicon.service import effective_lexicon
 
@@ -340,3 +341,20 @@ def test_a_ward_reads_with_the_citys_lexicon_under_its_own(city: City) -> None:
     assert (a_reads["KP"], b_reads["KP"]) == ("khối phố", "khu phố")
     with session_scope(city.ctx.sessions) as session:  # a ward's change stays the ward's
         assert effective_lexicon(session=session)["KP"] == "khu phố"
+    # Ward A's page shows what it reads and where from: the city's readings included.
+    with TestClient(create_app(city.ctx, run_scheduler=False)) as client:
+        sign_in(client, "approver.a")
+        listed = {r["written"]: r for r in client.get("/api/lexicon").json()}
+        assert (listed["TDP"]["spoken"], listed["TDP"]["source"]) == ("tổ dân phố", "Thành phố")
+        assert (listed["KP"]["spoken"], listed["KP"]["source"]) == ("khối phố", "Đài sửa")
+        assert listed["KP"]["city"] == "khu phố"
+        page = client.get("/tu-dien").text
+        assert "(thành phố: khu phố)" in page and "Về cách đọc của thành phố" in page
+        # Ward A drops its own reading: it reads the city's again, and its trail says so.
+        back = client.delete("/api/lexicon/KP")
+        assert back.status_code == 200, back.text
+        assert (back.json()["spoken"], back.json()["source"]) == ("khu phố", "Thành phố")
+    with session_scope(city.a.sessions) as session:
+        assert effective_lexicon(session=session)["KP"] == "khu phố"
+        trail = history(session, "lexicon", "KP")
+        assert trail[-1].summary == "Đưa cách đọc “KP” về cách đọc của thành phố: “khu phố”"

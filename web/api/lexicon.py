@@ -29,7 +29,7 @@ router = APIRouter()
 def _read(reading: Reading) -> ReadingRead:
     return ReadingRead(
         written=reading.written, spoken=reading.spoken, builtin=reading.builtin,
-        source=reading.source,
+        source=reading.source, city=reading.city,
     )  # fmt: skip
 
 
@@ -74,7 +74,7 @@ def lexicon_set(
 @router.delete(
     "/lexicon/{written}",
     dependencies=[needs(Action.CHANGE_LEXICON)],
-    summary="Về cách đọc mặc định",
+    summary="Về cách đọc mặc định (của thành phố, ở phường thuộc thành phố)",
     description=REVOICED,
 )
 def lexicon_reset(written: str, ctx: ContextDep, session: SessionDep) -> ReadingChanged:
