@@ -316,6 +316,24 @@ def handed_over(session: Session, emergency: Emergency, *, now: datetime) -> Non
     emergency.next_at = None
 
 
+# Said of a handed-over request once its stop went to the players: what is left is to send.
+STOP_SENT = "Đã dừng; lệnh dừng đã gửi tới các máy phát."
+
+
+def stops_to_send(session: Session) -> list[Emergency]:
+    """Return the handed-over requests stopped since, whose stop the players have not been
+    sent: kept here, not in the relay's memory, so a server restarted in between sends it."""
+    query = select(Emergency).where(
+        Emergency.status == EmergencyStatus.CANCELLED, Emergency.reason == HANDED_OVER
+    )
+    return list(session.scalars(query.order_by(Emergency.id)))
+
+
+def stop_sent(emergency: Emergency) -> None:
+    """Record that the players were sent the stop of a handed-over request."""
+    emergency.reason = STOP_SENT
+
+
 def end_handed_over(session: Session, *, now: datetime) -> list[Emergency]:
     """Mark DONE the handed-over requests whose last repeat has surely ended at the players."""
     done = []

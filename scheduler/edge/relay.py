@@ -42,7 +42,6 @@ from playlists.core.changes import EMERGENCY_CHANNEL, PLANS_CHANNEL
 from playlists.core.clock import Clock
 from playlists.core.db import session_scope
 from playlists.emergencies import service as emergencies
-from playlists.emergencies.models import Emergency, EmergencyStatus
 from playlists.planning.models import DayPlan
 from playlists.replica import fleet
 from scheduler.edge import messages
@@ -73,7 +72,6 @@ class WardLink:
 @dataclass
 class _Ward:
     link: WardLink
-    relayed: set[int] = field(default_factory=set)  # handed over; a stop may follow
     plans_mark: tuple[object, ...] | None = None  # the plans as last seen
     lock: threading.Lock = field(default_factory=threading.Lock)  # one hand-over at a time
 
@@ -124,7 +122,7 @@ class Relay:
     def refresh_wards(self) -> None:
         """Take in wards added since (a city's), keeping what is known of the others."""
         # One refresh at a time: an older listing must not replace a newer one (a ward's
-        # state, its relayed emergencies, would be lost with it).
+        # state, its lock and the plans last seen, would be lost with it).
         with self._refreshing:
             links = {link.code: link for link in self._find_wards()}
             with self._lock:
@@ -266,22 +264,15 @@ class Relay:
                 )  # fmt: skip
                 if self.bus.publish(messages.topic(topic, messages.EMERGENCY), _json(call)):
                     emergencies.handed_over(session, emergency, now=now)
-                    state.relayed.add(emergency.id)
                     log.info("emergency %d of %s handed to the players", emergency.id, topic)
                 else:  # claimed but not sent: due again at the next call (a broker connect)
                     emergency.next_at = now
                     log.error("emergency %d of %s not sent: no broker", emergency.id, topic)
-            if state.relayed:
-                stopped = session.scalars(
-                    select(Emergency.id).where(
-                        Emergency.id.in_(state.relayed),
-                        Emergency.status == EmergencyStatus.CANCELLED,
-                    )
-                ).all()
-                for emergency_id in stopped:
-                    stop = messages.StopCall(id=emergency_id)
-                    if self.bus.publish(messages.topic(topic, messages.STOP), _json(stop)):
-                        state.relayed.discard(emergency_id)
+            for stopped in emergencies.stops_to_send(session):
+                stop = messages.StopCall(id=stopped.id)
+                if self.bus.publish(messages.topic(topic, messages.STOP), _json(stop)):
+                    emergencies.stop_sent(stopped)
+                    log.info("emergency %d of %s stopped at the players", stopped.id, topic)
 
     def _inline(self, path: Path, sha256: str) -> str | None:
         """The audio file in base64 for the message, when small enough; else None (the player

@@ -171,3 +171,45 @@ def test_the_citys_new_reading_revoices_every_wards_bulletins_at_once(
         wait_for(lambda: "tổ khu vực" in spoken(), timeout=60)
     finally:
         ctx.stop()
+
+
+def test_a_stop_reaches_the_players_after_the_server_restarted(
+    settings: Settings, broker: Broker
+) -> None:
+    from playlists.emergencies import service as emergencies
+    from playlists.emergencies.models import Emergency
+    from tests.scheduler.helpers import wait_for
+
+    ctx = city_server(settings, broker)
+    ward, _zone = ward_with_a_zone(ctx, "phuong-a", "Phường A")
+    ear = Ear(broker.url)
+    ear.bus.start()
+    try:
+        ctx.start()
+        draft = EmergencyDraft(requested_by="TP", text="Cắt điện khu phố một từ tám giờ.",
+                               repeat=3, every_min=10)  # fmt: skip
+        (sent,) = send_to_wards(ctx, OPERATOR, draft, ["phuong-a"])
+        assert sent.emergency_id is not None, sent.refusal
+        ear.wait_for({"loa/phuong-a/emergency"})
+        ctx.stop()  # the server restarts between the hand-over and the stop
+        ctx = city_server(settings, broker)
+        ctx.start()
+        with session_scope(ward.sessions) as session:
+            bind(session, OPERATOR)
+            emergencies.cancel(session, sent.emergency_id)
+        ear.wait_for({"loa/phuong-a/stop"})
+        assert ear.heard["loa/phuong-a/stop"] == [{"id": sent.emergency_id}]
+
+        def reason() -> str:
+            with session_scope(ward.sessions) as session:
+                emergency = session.get(Emergency, sent.emergency_id)
+                assert emergency is not None
+                return emergency.reason
+
+        wait_for(lambda: reason() == emergencies.STOP_SENT, timeout=10)
+        ctx.station.relay.send_due()  # type: ignore[union-attr]  # sent once, not again
+        time.sleep(0.5)
+        assert len(ear.heard["loa/phuong-a/stop"]) == 1
+    finally:
+        ear.bus.stop()
+        ctx.stop()

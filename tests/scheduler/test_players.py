@@ -348,9 +348,11 @@ def test_an_emergency_carries_its_audio_to_a_player_cut_off_from_its_server(
     ctx: StationContext, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """With the server down and the broker up, the player airs the audio the call carries; a
-    long call names its audio and the player fetches it; a carried file that is not the one
-    named is refused, and the right one fetched."""
-    from playlists.emergencies.models import Emergency
+    long call names its audio and the player fetches it; a stop made after the server restarted
+    ends the player's repeats; a carried file that is not the one named is refused, and the
+    right one fetched."""
+    from playlists.emergencies import service as ctx_emergencies
+    from playlists.emergencies.models import Emergency, EmergencyStatus
     from scheduler.edge import messages
     from scheduler.edge.bus import Bus
     from scheduler.edge.player import EdgePlayer, PlayerConfig
@@ -375,10 +377,15 @@ def test_an_emergency_carries_its_audio_to_a_player_cut_off_from_its_server(
                                      "player_heartbeat_s": 1.0}  # fmt: skip
         web = LiveWeb(ctx).start()
         running.callback(web.stop)
-        relay = Relay(
-            ctx.settings.model_copy(update=on_broker),
-            lambda: [WardLink("local", code, ctx.sessions, ctx.settings.media_dir)], ctx.clock,
-        )  # fmt: skip
+
+        def the_server_relay() -> Relay:
+            return Relay(
+                ctx.settings.model_copy(update=on_broker),
+                lambda: [WardLink("local", code, ctx.sessions, ctx.settings.media_dir)],
+                ctx.clock,
+            )
+
+        relay = the_server_relay()
         relay.start()
         running.callback(relay.stop)
         here = Settings(data_dir=tmp_path / "player", tts_engines=("offline",), output="file",
@@ -411,7 +418,30 @@ def test_an_emergency_carries_its_audio_to_a_player_cut_off_from_its_server(
             size = (ctx.settings.media_dir / asked.audio_file).stat().st_size
         assert edge.link.received - received >= size, "the player fetched it from the server"
 
-        # 3. A call whose carried audio is not the file it names (here sent by hand, as a
+        # 3. A repeating call, then the server restarts (a new relay), then staff stop it:
+        # the stop reaches the player, whose repeats end.
+        repeating = send_emergency(ctx, text="Khẩn cấp: cắt điện khu phố một từ tám giờ.",
+                                   repeat=3, every_min=10)  # fmt: skip
+        wait_for(lambda: len(aired()) == 3, timeout=60)
+        relay.stop()
+        relay = the_server_relay()
+        relay.start()
+        running.callback(relay.stop)
+        with ctx.unit_of_work() as session:
+            act_as(session, Role.OPERATOR)
+            ctx_emergencies.cancel(session, repeating)
+        local = edge.state.get("taken")[str(repeating)]
+
+        def at_the_player() -> Emergency:
+            with session_scope(edge.sessions) as session:
+                found = session.get(Emergency, local)
+                assert found is not None
+                return found
+
+        wait_for(lambda: at_the_player().status == EmergencyStatus.CANCELLED, timeout=30)
+        assert at_the_player().next_at is None and at_the_player().plays_done == 1
+
+        # 4. A call whose carried audio is not the file it names (here sent by hand, as a
         # corrupted or forged message would be): refused, and the right file fetched.
         relay.stop()
         third = send_emergency(ctx, text="Khẩn cấp: đường Lê Lợi ngập, xin đi đường khác.")
@@ -425,12 +455,12 @@ def test_an_emergency_carries_its_audio_to_a_player_cut_off_from_its_server(
             )  # fmt: skip
         wait_for(ear.connected.is_set, timeout=30)
         ear.publish(messages.topic(code, messages.EMERGENCY), call.model_dump_json().encode())
-        wait_for(lambda: len(aired()) == 3, timeout=60)
+        wait_for(lambda: len(aired()) == 4, timeout=60)
     rows = aired()  # each aired whole (a cut or failed airing is not "played")
-    assert [r.status for r in rows] == [AirStatus.PLAYED] * 3, [r.reason for r in rows]
+    assert [r.status for r in rows] == [AirStatus.PLAYED] * 4, [r.reason for r in rows]
     with session_scope(ctx.sessions) as session:
         named = session.get(Emergency, third)
         assert named is not None
     held = here.media_dir / f"emergencies/server-{named.audio_sha256[:16]}.wav"
     assert hashlib.sha256(held.read_bytes()).hexdigest() == named.audio_sha256
-    assert first < second < third
+    assert first < second < repeating < third
