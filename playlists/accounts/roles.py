@@ -91,7 +91,7 @@ _ACTION_LABELS = {
     Action.CHECK_INTELLIGIBILITY: "kiểm tra độ rõ của âm thanh",
     Action.APPROVE_BULLETIN: "duyệt hoặc trả lại bản tin",
     Action.CHANGE_LEXICON: "sửa từ điển cách đọc",
-    Action.MANAGE_SLOTS: "quản lý cụm loa, khung giờ và lịch hủy",
+    Action.MANAGE_SLOTS: "quản lý cụm loa, máy phát, khung giờ và lịch hủy",
     Action.BUILD_PLAN: "lập lịch phát",
     Action.PLAY_BY_HAND: "phát tay một khung giờ",
     Action.SEND_EMERGENCY: "phát hoặc dừng tin khẩn cấp",

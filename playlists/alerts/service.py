@@ -31,7 +31,20 @@ def raise_alert(
     now: datetime,
 ) -> Alert:
     """Record an alert, unless the same one is already showing (a flapping output, say)."""
-    same = session.scalar(
+    same = showing(session, kind=kind, message=message, zone_name=zone_name)
+    if same is not None:
+        return same
+    alert = Alert(kind=kind, message=message, detail=detail, zone_name=zone_name, raised_at=now)
+    session.add(alert)
+    session.flush()
+    return alert
+
+
+def showing(
+    session: Session, *, kind: AlertKind, message: str, zone_name: str = ""
+) -> Alert | None:
+    """Return the same alert if it is showing still (nobody cleared it)."""
+    return session.scalar(
         select(Alert).where(
             Alert.cleared_at.is_(None),
             Alert.kind == kind,
@@ -39,12 +52,6 @@ def raise_alert(
             Alert.message == message,
         )
     )
-    if same is not None:
-        return same
-    alert = Alert(kind=kind, message=message, detail=detail, zone_name=zone_name, raised_at=now)
-    session.add(alert)
-    session.flush()
-    return alert
 
 
 def active_alerts(session: Session, *, limit: int = 50) -> list[Alert]:

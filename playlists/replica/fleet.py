@@ -13,6 +13,12 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from playlists.accounts.actor import acting
+from playlists.alerts.models import Alert, AlertKind
+from playlists.alerts.service import MAX_NAME
+from playlists.audit.service import record as record_change
+from playlists.core.errors import NotFound, StateError
+from playlists.core.text import one_line
 from playlists.replica.models import Player
 
 PlayerName = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9_.-]*$")]
@@ -31,9 +37,15 @@ class PlayerStatus(BaseModel):
     version: Annotated[str, MaxLen(32)] = ""
 
 
-def record(session: Session, status: PlayerStatus, *, now: datetime) -> Player:
-    """Store a player's report (a last will keeps what the player said before it)."""
+def record(session: Session, status: PlayerStatus, *, now: datetime) -> Player | None:
+    """Store a player's report (a last will keeps what the player said before it).
+
+    A "gone" from a player not listed is not news: the broker keeps a player's last word
+    and repeats it at each connect, and a retired player must stay off the list.
+    """
     player = session.get(Player, status.name)
+    if player is None and not status.online:
+        return None
     if player is None:
         player = Player(name=status.name, outputs=[], pending_rows=0, version="")
         session.add(player)
@@ -76,7 +88,7 @@ def worries(
     out: list[Worry] = []
     for player in found:
         seen = player.last_seen_at
-        if not player.online or seen is None or now - seen > silent_after:
+        if is_silent(player, now=now, silent_after=silent_after):
             since = "never connected" if seen is None else f"last seen {seen.isoformat()}"
             out.append(Worry(player.name, f"Máy phát {player.name} mất liên lạc.", since))
             continue
@@ -94,6 +106,45 @@ def worries(
             )
             out.append(Worry(player.name, said))
     return out
+
+
+def is_silent(player: Player, *, now: datetime, silent_after: timedelta) -> bool:
+    """Whether a player is gone: it said so (its last will), or has not been heard for long."""
+    seen = player.last_seen_at
+    return not player.online or seen is None or now - seen > silent_after
+
+
+def retire(session: Session, name: str, *, now: datetime, silent_after: timedelta) -> None:
+    """Take a player off the station's list (a machine replaced, or gone for good): no more
+    alerts about it, and the alert that it went silent is cleared. The session's actor's
+    change, in the audit trail. A player still connected is refused: its next heartbeat
+    would list it again (turn it off, or revoke its token, first).
+    """
+    actor = acting(session)
+    player = session.get(Player, name)
+    if player is None:
+        shown = one_line(name)[:64]
+        raise NotFound(f"Không có máy phát '{shown}'.", f"no player {shown!r}")
+    if not is_silent(player, now=now, silent_after=silent_after):
+        raise StateError(
+            f"Máy phát {name} đang kết nối: hãy tắt máy phát đó (hoặc thu hồi mã truy cập của "
+            "nó) rồi mới gỡ khỏi danh sách.",
+            f"player {name} is connected",
+        )
+    seen = player.last_seen_at
+    session.delete(player)
+    # The worries about it (every one of them starts so), not what it reported itself.
+    for alert in session.scalars(
+        select(Alert).where(
+            Alert.cleared_at.is_(None),
+            Alert.kind == AlertKind.PLAYER,
+            Alert.message.startswith(f"Máy phát {name} "),
+        )
+    ):
+        alert.cleared_at, alert.cleared_by = now, actor.display_name[:MAX_NAME]
+    record_change(session, "player_retired", subject_kind="player", subject_id=name,
+                  summary=f"Gỡ máy phát {name} khỏi danh sách",
+                  before={"last_seen_at": seen.isoformat() if seen else None}, at=now)  # fmt: skip
 
 
 def plans_end(horizon: date, tz: ZoneInfo) -> datetime:

@@ -1,9 +1,13 @@
-"""As-run rows a player sends: appended to the station's log once each, in the player's order.
+"""What a player sends its server: its as-run rows, and the alerts its engine raised.
 
 A player writes its as-run log in its own database (its own chain) while it airs, connected
 or not, and sends the rows it has not had acknowledged. Each carries a stable id, the
 player's install id and its local row number: a batch sent again after a lost answer is
 recognised row by row, and the station's chain stays gapless and free of duplicates.
+
+The alerts its engine raises there (an output that failed, a slot missed, audio it could not
+read) are for the ward's staff, who look at the server: each becomes the server's alert,
+naming the player. An alert still showing on the server is not raised twice.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from playlists.alerts.models import Alert, AlertKind
+from playlists.alerts.service import raise_alert, showing
 from playlists.asrun import ledger
 from playlists.asrun.models import AirLog, AirSource, AirStatus
 from playlists.bulletins.models import Bulletin
@@ -52,6 +58,68 @@ class AsRunBatch(BaseModel):
     """Rows in the order the player wrote them."""
 
     rows: Annotated[list[AsRunRow], MaxLen(MAX_BATCH)]
+
+
+MAX_ALERT_MESSAGE, MAX_ALERT_DETAIL, MAX_ZONE_NAME = 1000, 4000, 100
+
+
+class PlayerAlert(BaseModel):
+    """An alert a player's engine raised, as it sends it."""
+
+    kind: AlertKind
+    message: Annotated[OneLine, MaxLen(MAX_ALERT_MESSAGE)]
+    detail: Annotated[MultiLine, MaxLen(MAX_ALERT_DETAIL)] = ""
+    zone_name: Annotated[OneLine, MaxLen(MAX_ZONE_NAME)] = ""
+    raised_at: datetime
+
+
+class PlayerAlerts(BaseModel):
+    """A player's alerts, oldest first."""
+
+    alerts: Annotated[list[PlayerAlert], MaxLen(MAX_BATCH)]
+
+
+def alert_from_row(alert: Alert) -> PlayerAlert:
+    """Return one of a player's own alerts as it is sent (cut to what the server takes: a
+    batch it refused would be sent again and again)."""
+    return PlayerAlert(
+        kind=alert.kind, message=alert.message[:MAX_ALERT_MESSAGE],
+        detail=alert.detail[:MAX_ALERT_DETAIL], zone_name=alert.zone_name[:MAX_ZONE_NAME],
+        raised_at=alert.raised_at,
+    )  # fmt: skip
+
+
+def take_alerts(session: Session, *, player: str, alerts: list[PlayerAlert]) -> int:
+    """Raise a player's alerts at the station, each naming the player; return how many were
+    new (one still showing is not raised again: a batch sent twice raises nothing more)."""
+    added = 0
+    for alert in alerts:
+        message = f"Máy phát {player}: {alert.message}"
+        if showing(session, kind=alert.kind, message=message, zone_name=alert.zone_name):
+            continue
+        raise_alert(session, kind=alert.kind, message=message, zone_name=alert.zone_name,
+                    detail=f"player {player}: {alert.detail}".rstrip(": "),
+                    now=alert.raised_at)  # fmt: skip
+        added += 1
+    return added
+
+
+# Who cleared a player's own alert: it went to the server, where staff deal with it.
+SENT_TO_SERVER = "Đã gửi lên máy chủ"
+
+
+def alerts_to_send(session: Session) -> list[Alert]:
+    """On a player: the alerts its engine raised that its server has not taken yet."""
+    query = select(Alert).where(Alert.cleared_at.is_(None)).order_by(Alert.id).limit(MAX_BATCH)
+    return list(session.scalars(query))
+
+
+def alerts_sent(session: Session, ids: list[int], *, now: datetime) -> None:
+    """On a player: its server took these alerts. Cleared here, a recurrence is raised (and
+    sent) again, while the server shows the first until its staff clear it."""
+    for alert in session.scalars(select(Alert).where(Alert.id.in_(ids))):
+        if alert.cleared_at is None:
+            alert.cleared_at, alert.cleared_by = now, SENT_TO_SERVER
 
 
 def origin_of(install_id: str, seq: int) -> str:

@@ -50,8 +50,7 @@ from playlists.core.db import (
 )
 from playlists.emergencies import service as emergencies
 from playlists.emergencies.models import Emergency
-from playlists.replica import fleet, snapshot
-from playlists.replica.uploads import row_from_log
+from playlists.replica import fleet, snapshot, uploads
 from scheduler.edge import messages
 from scheduler.edge.bus import Bus
 from scheduler.outputs.factory import output_names
@@ -129,14 +128,19 @@ class ServerLink:
 
     def send_rows(self, rows: list[dict[str, Any]]) -> int:
         """Send as-run rows; return how many were new to the server."""
+        return self._post("/api/player/asrun", {"rows": rows})
+
+    def send_alerts(self, alerts: list[dict[str, Any]]) -> int:
+        """Send the player's alerts; return how many the server raised."""
+        return self._post("/api/player/alerts", {"alerts": alerts})
+
+    def _post(self, path: str, body: dict[str, Any]) -> int:
         try:
-            answer = self.http.post(
-                f"{self.base}/api/player/asrun", json={"rows": rows}, timeout=HTTP_TIMEOUT_S
-            )
+            answer = self.http.post(self.base + path, json=body, timeout=HTTP_TIMEOUT_S)
         except requests.RequestException as exc:
-            raise ServerUnreachable(f"POST asrun: {type(exc).__name__}") from None
+            raise ServerUnreachable(f"POST {path}: {type(exc).__name__}") from None
         if answer.status_code != 200:
-            raise ServerUnreachable(f"POST asrun: HTTP {answer.status_code} {answer.text[:200]}")
+            raise ServerUnreachable(f"POST {path}: HTTP {answer.status_code} {answer.text[:200]}")
         return int(answer.json()["received"])
 
 
@@ -328,8 +332,27 @@ class EdgePlayer:
         return max(0, last - int(self.state.get("acked_seq", 0)))
 
     def upload_once(self) -> int:
-        """Send every unacknowledged row, oldest first, in batches; return how many were sent."""
+        """Send every unacknowledged row, oldest first, in batches, then the alerts raised
+        here; return how many rows were sent."""
         self.station.flush_asrun()
+        sent = self._upload_rows()
+        self._upload_alerts()
+        return sent
+
+    def _upload_alerts(self) -> None:
+        with session_scope(self.sessions) as session:
+            alerts = uploads.alerts_to_send(session)
+            batch = [uploads.alert_from_row(a).model_dump(mode="json") for a in alerts]
+            ids = [a.id for a in alerts]
+        if not batch:
+            return
+        # Not cleared here until the server has them: a lost answer sends them again.
+        raised = self.link.send_alerts(batch)
+        with session_scope(self.sessions) as session:
+            uploads.alerts_sent(session, ids, now=self.clock.now())
+        log.info("%d alert(s) sent to the server, %d new there", len(batch), raised)
+
+    def _upload_rows(self) -> int:
         sent = 0
         while True:
             acked = int(self.state.get("acked_seq", 0))
@@ -341,7 +364,8 @@ class EdgePlayer:
                     )
                 )  # fmt: skip
                 batch = [
-                    row_from_log(row, self.state.install_id).model_dump(mode="json") for row in rows
+                    uploads.row_from_log(row, self.state.install_id).model_dump(mode="json")
+                    for row in rows
                 ]
             if not rows:
                 return sent

@@ -338,6 +338,56 @@ def test_a_late_plan_never_cuts_the_slot_on_air(
     assert row.actual_start is not None and abs((row.actual_start - start).total_seconds()) < 2
 
 
+def test_a_players_alert_reaches_its_servers_staff_once(
+    ctx: StationContext, web: str, tmp_path: Path
+) -> None:
+    """The player's engine raises an alert (the audio of the bulletin it is about to air is
+    unreadable in its cache); the server shows it, naming the player, and only once."""
+    from playlists.alerts.models import Alert, AlertKind
+    from playlists.bulletins.models import Rendering
+    from playlists.replica.uploads import SENT_TO_SERVER
+    from scheduler.edge.player import EdgePlayer, PlayerConfig
+    from tests.scheduler.helpers import slot_in
+
+    with session_scope(ctx.sessions) as session:
+        add_person(session, PLAYER, Role.PLAYER)
+        act_as(session, Role.ADMIN)
+        _t, token = accounts.make_token(session, PLAYER, days=30, max_days=365,
+                                        label="máy phát", now=ctx.now())  # fmt: skip
+    zone_id, _slot_id, _start = slot_in(ctx, 12, length_s=60)
+    approved_bulletin(ctx, zone_id, "Phường tiếp nhận hồ sơ trực tuyến cả ngày thứ bảy.")
+    ctx.build_plan(ctx.today())
+    here = Settings(data_dir=tmp_path / "player", tts_engines=("offline",), output="file",
+                    prepare_lead_s=3)  # fmt: skip
+    edge = EdgePlayer(PlayerConfig(server=web, token=token, name=PLAYER), here)
+
+    def server_alerts() -> list[Alert]:
+        with session_scope(ctx.sessions) as session:
+            return list(session.scalars(select(Alert).where(Alert.kind == AlertKind.AUDIO)))
+
+    try:
+        edge.start()
+        wait_for(lambda: edge.state.get("last_sync_at") is not None, timeout=60)
+        with session_scope(edge.sessions) as session:
+            (file,) = session.scalars(
+                select(Rendering.file).join(PlanItem, PlanItem.rendering_id == Rendering.id)
+            ).all()
+        (here.media_dir / file).write_bytes(b"RIFF broken in the player's cache")
+        wait_for(lambda: server_alerts(), timeout=60)
+        edge.upload_once()  # sent again (a lost answer, say): not raised twice
+    finally:
+        edge.stop()
+    (shown,) = server_alerts()
+    assert shown.message.startswith(f"Máy phát {PLAYER}: ") and shown.cleared_at is None
+    assert shown.zone_name == "Cụm Thử" and PLAYER in shown.detail
+    with session_scope(edge.sessions) as session:  # the player's own: handed over
+        (own,) = session.scalars(select(Alert)).all()
+        assert own.cleared_by == SENT_TO_SERVER
+        assert f"Máy phát {PLAYER}: {own.message}" == shown.message
+    (row,) = edge_log(edge)
+    assert row.status == AirStatus.FAILED
+
+
 def edge_log(edge: Any) -> list[AirLog]:
     with session_scope(edge.sessions) as session:
         return list(session.scalars(select(AirLog).order_by(AirLog.seq)))

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import FileResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from playlists.accounts.actor import Actor
@@ -18,7 +18,7 @@ from playlists.core.bounds import Day
 from playlists.core.errors import NotFound
 from playlists.emergencies.models import Emergency
 from playlists.replica import fleet, snapshot
-from playlists.replica.uploads import AsRunBatch, ingest
+from playlists.replica.uploads import AsRunBatch, PlayerAlerts, ingest, take_alerts
 from scheduler.edge.messages import topic_for
 from web.auth import needs
 from web.deps import ContextDep, SessionDep
@@ -88,6 +88,17 @@ def player_asrun(
     return Received(received=added, sent=len(body.rows))
 
 
+@router.post("/player/alerts", summary="Máy phát gửi cảnh báo của mình")
+def player_alerts(
+    session: SessionDep,
+    body: PlayerAlerts,
+    actor: Annotated[Actor, needs(Action.SYNC_PLAYER)],
+) -> Received:
+    """Raise the player's alerts here, each naming the player (one still showing, not twice)."""
+    added = take_alerts(session, player=actor.username, alerts=body.alerts)
+    return Received(received=added, sent=len(body.alerts))
+
+
 class PlayerRead(BaseModel):
     """A player as the station last heard of it, and what is wrong with it."""
 
@@ -101,6 +112,7 @@ class PlayerRead(BaseModel):
     pending_rows: int
     version: str
     worries: list[str]
+    silent: bool = Field(description="Mất liên lạc: có thể gỡ khỏi danh sách")
 
 
 @router.get("/players", dependencies=[needs(Action.READ)], summary="Các máy phát tại cụm loa")
@@ -108,12 +120,24 @@ def players_list(ctx: ContextDep, session: SessionDep) -> list[PlayerRead]:
     return player_rows(ctx, session)
 
 
+@router.delete(
+    "/players/{name}",
+    dependencies=[needs(Action.MANAGE_SLOTS)],
+    status_code=204,
+    summary="Gỡ một máy phát không còn dùng khỏi danh sách",
+    description="Chỉ gỡ được máy phát đã mất liên lạc; cảnh báo mất liên lạc của nó được xử lý.",
+)
+def player_retire(name: str, ctx: ContextDep, session: SessionDep) -> None:
+    fleet.retire(session, name, now=ctx.now(), silent_after=ctx.settings.edge.silent_after)
+
+
 def player_rows(ctx: ContextDep, session: SessionDep) -> list[PlayerRead]:
     """Every player with its worries (the page shows the same)."""
     found = fleet.players(session)
     settings = ctx.settings.edge
+    now = ctx.now()
     worries = fleet.worries(
-        found, now=ctx.now(), tz=ctx.settings.zone, silent_after=settings.silent_after,
+        found, now=now, tz=ctx.settings.zone, silent_after=settings.silent_after,
         sync_every=settings.sync_every,
     )  # fmt: skip
     said: dict[str, list[str]] = {}
@@ -131,6 +155,7 @@ def player_rows(ctx: ContextDep, session: SessionDep) -> list[PlayerRead]:
             pending_rows=p.pending_rows,
             version=p.version,
             worries=said.get(p.name, []),
+            silent=fleet.is_silent(p, now=now, silent_after=settings.silent_after),
         )
         for p in found
     ]
