@@ -445,6 +445,7 @@ class SignIn:
     user: User | None
     secret: str = ""
     refusal: str = ""
+    ward: str = ""  # the ward the new session works for
 
 
 def _recent_failures(
@@ -517,7 +518,19 @@ def sign_in(
     bind(session, actor_for(user, origin, here, address))
     record(session, "sign_in", subject_kind="user", subject_id=user.username,
            summary=f"{user.username} đăng nhập", at=now)  # fmt: skip
-    return SignIn(user, secret)
+    return SignIn(user, secret, ward=ward)
+
+
+def note_sign_in(
+    session: Session, user: User, *, made_at: str, origin: Origin, address: str, now: datetime
+) -> None:
+    """Record, in the trail of the ward `session` works for, a sign-in made on another ward's
+    page (the city's plain address, say) whose session works here: each ward's admins see
+    their people's sign-ins in their own trail."""
+    bind(session, actor_for(user, origin, ward_of(session), address))
+    summary = f"{user.username} đăng nhập (tại trang của {made_at})"
+    record(session, "sign_in", subject_kind="user", subject_id=user.username, summary=summary,
+           at=now)  # fmt: skip
 
 
 def open_session(

@@ -133,6 +133,22 @@ def test_a_wards_people_reach_nothing_of_another_ward_through_the_pages(city: Ci
         assert not editor_b.disabled and not editor_b.must_change_password
 
 
+def test_a_sign_in_at_the_citys_address_is_in_the_trail_of_the_ward_it_works_for(
+    city: City,
+) -> None:
+    from playlists.audit.service import history
+
+    with TestClient(create_app(city.ctx, run_scheduler=False)) as client:
+        sign_in(client, "editor.a")  # on the home ward's page: the city's plain address
+        assert "Tin của phường A" in client.get("/ban-tin").text  # working for ward A
+    with session_scope(city.a.sessions) as session:
+        (noted,) = [e for e in history(session, "user", "editor.a") if e.action == "sign_in"]
+        assert noted.summary.startswith("editor.a đăng nhập (tại trang của ")
+        assert noted.username == "editor.a"
+    with session_scope(city.b.sessions) as session:  # nor in another ward's
+        assert not [e for e in history(session, "user", "editor.a") if e.action == "sign_in"]
+
+
 def test_a_wards_token_reaches_nothing_of_another_ward_through_the_api(city: City) -> None:
     with TestClient(create_app(city.ctx, run_scheduler=False)) as client:
         client.headers["Authorization"] = f"Bearer {city.a_token}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -26,6 +27,7 @@ from web.deps import COOKIE, ContextDep, SessionDep
 from web.forms import whole_number
 from web.pages.common import back, render
 
+log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
 
 ACCOUNT_PAGE = "/tai-khoan"
@@ -75,6 +77,18 @@ def sign_in(
             request, session, "sign_in.html", 401, next=_local_path(tiep), error=result.refusal,
             username=username,
         )  # fmt: skip
+    if result.ward != ctx.ward_code:  # the session works for another of the person's wards
+        # Committed first: both trails' appends take the same advisory lock (PostgreSQL).
+        session.commit()
+        try:
+            ward = ctx.for_ward(result.ward)
+            with ward.unit_of_work(ward.web_sessions) as there:
+                accounts.note_sign_in(
+                    there, result.user, made_at=ctx.settings.ward_name, origin=Origin.WEB,
+                    address=client_address(request), now=now,
+                )  # fmt: skip
+        except Exception:  # the sign-in stands (it is in this ward's trail): said in the log
+            log.exception("sign-in of %s not noted at ward %s", username, result.ward)
     target = "/tai-khoan/mat-khau" if result.user.must_change_password else _local_path(tiep)
     response = RedirectResponse(target, status_code=303)
     set_session_cookie(request, response, result.secret)
