@@ -27,6 +27,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
 
 from playlists.accounts import service as accounts
 from playlists.accounts.roles import Role
@@ -109,6 +110,15 @@ def add_slot(ctx: StationContext, zone_id: int, name: str, seconds: float) -> da
     return start
 
 
+def player_account(session: Session, ctx: StationContext) -> str:
+    """Add the player's account (role player), as an admin does; return its API token."""
+    add_person(session, PLAYER, Role.PLAYER)
+    act_as(session, Role.ADMIN)
+    _t, token = accounts.make_token(session, PLAYER, days=30, max_days=365, label="máy phát",
+                                    now=ctx.now())  # fmt: skip
+    return token
+
+
 def get_json(url: str, token: str) -> Any:
     request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
     with urllib.request.urlopen(request, timeout=10) as answer:
@@ -129,11 +139,8 @@ def test_a_player_airs_from_its_cache_through_an_outage_and_the_log_arrives_once
 ) -> None:
     settings = ctx.settings
     with session_scope(ctx.sessions) as session:
-        add_person(session, PLAYER, Role.PLAYER)
         add_person(session, "doc", Role.OPERATOR)
-        act_as(session, Role.ADMIN)
-        _t, token = accounts.make_token(session, PLAYER, days=30, max_days=365,
-                                        label="máy phát", now=ctx.now())  # fmt: skip
+        token = player_account(session, ctx)
         _t, reader = accounts.make_token(session, "doc", days=30, max_days=365,
                                          label="đọc", now=ctx.now())  # fmt: skip
         zone = Zone(name="Cụm Chợ")
@@ -306,10 +313,7 @@ def test_a_late_plan_never_cuts_the_slot_on_air(
     from tests.scheduler.test_onair import LONG_TEXT
 
     with session_scope(ctx.sessions) as session:
-        add_person(session, PLAYER, Role.PLAYER)
-        act_as(session, Role.ADMIN)
-        _t, token = accounts.make_token(session, PLAYER, days=30, max_days=365,
-                                        label="máy phát", now=ctx.now())  # fmt: skip
+        token = player_account(session, ctx)
     zone_id, slot_id, start = slot_in(ctx, 8, length_s=120)
     bulletin = approved_bulletin(ctx, zone_id, LONG_TEXT)
     ctx.build_plan(ctx.today())
@@ -350,10 +354,7 @@ def test_a_players_alert_reaches_its_servers_staff_once(
     from tests.scheduler.helpers import slot_in
 
     with session_scope(ctx.sessions) as session:
-        add_person(session, PLAYER, Role.PLAYER)
-        act_as(session, Role.ADMIN)
-        _t, token = accounts.make_token(session, PLAYER, days=30, max_days=365,
-                                        label="máy phát", now=ctx.now())  # fmt: skip
+        token = player_account(session, ctx)
     zone_id, _slot_id, _start = slot_in(ctx, 12, length_s=60)
     approved_bulletin(ctx, zone_id, "Phường tiếp nhận hồ sơ trực tuyến cả ngày thứ bảy.")
     ctx.build_plan(ctx.today())
@@ -410,10 +411,7 @@ def test_an_emergency_carries_its_audio_to_a_player_cut_off_from_its_server(
     from tests.conftest import add_zone_and_slot, send_emergency
 
     with session_scope(ctx.sessions) as session:
-        add_person(session, PLAYER, Role.PLAYER)
-        act_as(session, Role.ADMIN)
-        _t, token = accounts.make_token(session, PLAYER, days=30, max_days=365,
-                                        label="máy phát", now=ctx.now())  # fmt: skip
+        token = player_account(session, ctx)
         add_zone_and_slot(session)
     code = ctx.settings.station_code
 
