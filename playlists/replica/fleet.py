@@ -118,7 +118,8 @@ def retire(session: Session, name: str, *, now: datetime, silent_after: timedelt
     """Take a player off the station's list (a machine replaced, or gone for good): no more
     alerts about it, and the alert that it went silent is cleared. The session's actor's
     change, in the audit trail. A player still connected is refused: its next heartbeat
-    would list it again (turn it off, or revoke its token, first).
+    would list it again (turn it off, or remove its broker account, first: its heartbeats
+    go through the broker, not with its API token).
     """
     actor = acting(session)
     player = session.get(Player, name)
@@ -127,8 +128,8 @@ def retire(session: Session, name: str, *, now: datetime, silent_after: timedelt
         raise NotFound(f"Không có máy phát '{shown}'.", f"no player {shown!r}")
     if not is_silent(player, now=now, silent_after=silent_after):
         raise StateError(
-            f"Máy phát {name} đang kết nối: hãy tắt máy phát đó (hoặc thu hồi mã truy cập của "
-            "nó) rồi mới gỡ khỏi danh sách.",
+            f"Máy phát {name} đang kết nối: hãy tắt máy phát đó (hoặc xóa tài khoản của nó trên "
+            "máy chủ tin nhắn MQTT) rồi mới gỡ khỏi danh sách.",
             f"player {name} is connected",
         )
     seen = player.last_seen_at
@@ -138,7 +139,8 @@ def retire(session: Session, name: str, *, now: datetime, silent_after: timedelt
         select(Alert).where(
             Alert.cleared_at.is_(None),
             Alert.kind == AlertKind.PLAYER,
-            Alert.message.startswith(f"Máy phát {name} "),
+            # Escaped: "_" in a player's name is a LIKE wildcard (may_1 is not may-1).
+            Alert.message.startswith(f"Máy phát {name} ", autoescape=True),
         )
     ):
         alert.cleared_at, alert.cleared_by = now, actor.display_name[:MAX_NAME]

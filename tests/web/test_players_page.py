@@ -88,3 +88,17 @@ def test_a_connected_player_is_not_taken_off_and_an_unknown_one_is_said(
     assert unknown.status_code == 404 and "Không có máy phát 'khong-co'" in unknown.text
     assert client.delete("/api/players/may-cu").status_code == 204
     assert listed(ctx) == ["may-moi"]
+
+
+def test_retiring_a_player_leaves_the_alerts_of_a_name_alike(
+    ctx: StationContext, client: TestClient
+) -> None:
+    with session_scope(ctx.sessions) as session:
+        fleet.record(session, fleet.PlayerStatus(name="may_1"), now=ctx.now() - timedelta(days=1))
+        fleet.record(session, fleet.PlayerStatus(name="may_1", online=False), now=ctx.now())
+        raise_alert(session, kind=AlertKind.PLAYER, message="Máy phát may-1 mất liên lạc.",
+                    now=ctx.now())  # fmt: skip
+    assert client.delete("/api/players/may_1").status_code == 204
+    with session_scope(ctx.sessions) as session:
+        other = session.scalars(select(Alert).where(Alert.message.contains("may-1"))).one()
+        assert other.cleared_at is None  # "_" is not a wildcard
