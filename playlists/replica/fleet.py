@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from playlists.accounts.actor import acting
 from playlists.alerts.models import Alert, AlertKind
 from playlists.alerts.service import MAX_NAME
+from playlists.audit.service import history
 from playlists.audit.service import record as record_change
 from playlists.core.errors import NotFound, StateError
 from playlists.core.text import one_line
@@ -40,11 +41,12 @@ class PlayerStatus(BaseModel):
 def record(session: Session, status: PlayerStatus, *, now: datetime) -> Player | None:
     """Store a player's report (a last will keeps what the player said before it).
 
-    A "gone" from a player not listed is not news: the broker keeps a player's last word
-    and repeats it at each connect, and a retired player must stay off the list.
+    The broker keeps a player's last word and repeats it at each connect: a "gone" from a
+    player taken off the list must not list it again. From one never listed (it ran while
+    the server was away, then died) it is news, and lists it as silent.
     """
     player = session.get(Player, status.name)
-    if player is None and not status.online:
+    if player is None and not status.online and _retired(session, status.name):
         return None
     if player is None:
         player = Player(name=status.name, outputs=[], pending_rows=0, version="")
@@ -60,6 +62,15 @@ def record(session: Session, status: PlayerStatus, *, now: datetime) -> Player |
         player.version = status.version
     session.flush()
     return player
+
+
+RETIRED = "player_retired"  # the audit trail's word for a player taken off the list
+
+
+def _retired(session: Session, name: str) -> bool:
+    """Whether the last thing done to this (unlisted) player was to take it off the list."""
+    trail = history(session, "player", name)
+    return bool(trail) and trail[-1].action == RETIRED
 
 
 def players(session: Session) -> list[Player]:
@@ -144,7 +155,7 @@ def retire(session: Session, name: str, *, now: datetime, silent_after: timedelt
         )
     ):
         alert.cleared_at, alert.cleared_by = now, actor.display_name[:MAX_NAME]
-    record_change(session, "player_retired", subject_kind="player", subject_id=name,
+    record_change(session, RETIRED, subject_kind="player", subject_id=name,
                   summary=f"Gỡ máy phát {name} khỏi danh sách",
                   before={"last_seen_at": seen.isoformat() if seen else None}, at=now)  # fmt: skip
 

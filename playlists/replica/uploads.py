@@ -13,7 +13,7 @@ naming the player. An alert still showing on the server is not raised twice.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from annotated_types import MaxLen
 from pydantic import BaseModel, Field
@@ -89,6 +89,11 @@ def alert_from_row(alert: Alert) -> PlayerAlert:
     )  # fmt: skip
 
 
+def alert_payload(alert: Alert) -> dict[str, Any]:
+    """Return one of a player's own alerts as the JSON it sends."""
+    return alert_from_row(alert).model_dump(mode="json")
+
+
 def take_alerts(session: Session, *, player: str, alerts: list[PlayerAlert]) -> int:
     """Raise a player's alerts at the station, each naming the player; return how many were
     new (one still showing is not raised again: a batch sent twice raises nothing more)."""
@@ -104,22 +109,36 @@ def take_alerts(session: Session, *, player: str, alerts: list[PlayerAlert]) -> 
     return added
 
 
-# Who cleared a player's own alert: it went to the server, where staff deal with it.
+# Who cleared a player's own alert: it went to the server, where staff deal with it; the
+# server refused it (kept in the player's log); or it was raised before players sent theirs.
 SENT_TO_SERVER = "Đã gửi lên máy chủ"
+REFUSED_BY_SERVER = "Máy chủ không nhận"
+BEFORE_UPLOADS = "Có từ trước khi máy phát gửi cảnh báo lên máy chủ"
 
 
-def alerts_to_send(session: Session) -> list[Alert]:
+def alerts_to_send(session: Session, *, limit: int = MAX_BATCH) -> list[Alert]:
     """On a player: the alerts its engine raised that its server has not taken yet."""
-    query = select(Alert).where(Alert.cleared_at.is_(None)).order_by(Alert.id).limit(MAX_BATCH)
+    query = select(Alert).where(Alert.cleared_at.is_(None)).order_by(Alert.id).limit(limit)
     return list(session.scalars(query))
 
 
-def alerts_sent(session: Session, ids: list[int], *, now: datetime) -> None:
-    """On a player: its server took these alerts. Cleared here, a recurrence is raised (and
-    sent) again, while the server shows the first until its staff clear it."""
+def alerts_sent(
+    session: Session, ids: list[int], *, now: datetime, by: str = SENT_TO_SERVER
+) -> None:
+    """On a player: its server took these alerts (or refused them, `by` says). Cleared here, a
+    recurrence is raised (and sent) again, while the server shows the first until its staff
+    clear it."""
     for alert in session.scalars(select(Alert).where(Alert.id.in_(ids))):
         if alert.cleared_at is None:
-            alert.cleared_at, alert.cleared_by = now, SENT_TO_SERVER
+            alert.cleared_at, alert.cleared_by = now, by
+
+
+def set_aside_old_alerts(session: Session, *, now: datetime) -> int:
+    """On a player upgraded to send its alerts: clear the ones raised before, unsent (months
+    of them, maybe, that nobody saw when they mattered); return how many."""
+    old = list(session.scalars(select(Alert).where(Alert.cleared_at.is_(None))))
+    alerts_sent(session, [a.id for a in old], now=now, by=BEFORE_UPLOADS)
+    return len(old)
 
 
 def origin_of(install_id: str, seq: int) -> str:

@@ -22,6 +22,7 @@ from playlists.core.db import shown_url
 log = logging.getLogger(__name__)
 
 Handler = Callable[[str, bytes], None]
+CONFIRM_S = 5.0  # how long a message that must not be lost waits for the broker's PUBACK
 
 
 class Bus:
@@ -76,6 +77,18 @@ class Bus:
         """Queue a message (QoS 1); False when the client is not connected to the broker."""
         info = self.client.publish(topic, payload, qos=1, retain=retain)
         return info.rc == mqtt.MQTT_ERR_SUCCESS
+
+    def deliver(self, topic: str, payload: bytes, *, timeout_s: float = CONFIRM_S) -> bool:
+        """Publish (QoS 1) and wait for the broker's acknowledgement: True once the broker has
+        the message, False when it is not connected or did not answer in time."""
+        info = self.client.publish(topic, payload, qos=1)
+        if info.rc != mqtt.MQTT_ERR_SUCCESS:
+            return False
+        try:
+            info.wait_for_publish(timeout_s)
+        except (ValueError, RuntimeError):  # not queued, or dropped with the connection
+            return False
+        return info.is_published()
 
     def _connected(
         self, client: mqtt.Client, _userdata: Any, _flags: Any, reason: Any, _properties: Any

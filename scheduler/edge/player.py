@@ -61,6 +61,7 @@ log = logging.getLogger(__name__)
 
 VERSION = "1"
 UPLOAD_BATCH = 200
+ALERT_BATCH = 20  # an alert can be 5 kB: 20 stay well under the server's body limit
 UPLOAD_EVERY_S = 5.0
 HTTP_TIMEOUT_S = 20.0
 CHUNK = 1 << 16
@@ -69,6 +70,14 @@ EMERGENCY_ATTEMPTS = 5
 
 class ServerUnreachable(Exception):
     """The server did not answer, or answered with an error (details in English)."""
+
+
+class Refused(ServerUnreachable):
+    """The server read what was sent and refused it (HTTP 400, 413, 422): sent again as it
+    is, it would be refused again."""
+
+
+REFUSALS = frozenset({400, 413, 422})
 
 
 @dataclass(frozen=True)
@@ -140,7 +149,8 @@ class ServerLink:
         except requests.RequestException as exc:
             raise ServerUnreachable(f"POST {path}: {type(exc).__name__}") from None
         if answer.status_code != 200:
-            raise ServerUnreachable(f"POST {path}: HTTP {answer.status_code} {answer.text[:200]}")
+            trouble = Refused if answer.status_code in REFUSALS else ServerUnreachable
+            raise trouble(f"POST {path}: HTTP {answer.status_code} {answer.text[:200]}")
         return int(answer.json()["received"])
 
 
@@ -154,7 +164,8 @@ class PlayerState:
             self.data: dict[str, Any] = json.loads(self.path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             # The install id makes this machine's row ids unique among all players, ever.
-            self.data = {"install_id": uuid.uuid4().hex, "acked_seq": 0, "taken": {}}
+            self.data = {"install_id": uuid.uuid4().hex, "acked_seq": 0, "taken": {},
+                         "sends_alerts": True}  # fmt: skip
             self.save()
         self._lock = threading.Lock()
 
@@ -199,6 +210,13 @@ class EdgePlayer:
         )
         self.clock = self.station.clock
         self.state = PlayerState(settings.data_dir)
+        if not self.state.get("sends_alerts"):
+            # A player upgraded from a release that kept its alerts to itself.
+            with session_scope(self.sessions) as session:
+                old = uploads.set_aside_old_alerts(session, now=self.clock.now())
+            if old:
+                log.info("%d alert(s) raised before this release are not sent to the server", old)
+            self.state.set(sends_alerts=True)
         self.link = ServerLink(config)
         self.stopping = threading.Event()
         self._sync_now = threading.Event()
@@ -336,21 +354,45 @@ class EdgePlayer:
         here; return how many rows were sent."""
         self.station.flush_asrun()
         sent = self._upload_rows()
-        self._upload_alerts()
+        try:
+            self._upload_alerts()
+        except ServerUnreachable as exc:  # the rows went; the alerts wait for the next round
+            log.info("alerts not sent yet: %s", exc)
         return sent
 
     def _upload_alerts(self) -> None:
         with session_scope(self.sessions) as session:
-            alerts = uploads.alerts_to_send(session)
-            batch = [uploads.alert_from_row(a).model_dump(mode="json") for a in alerts]
-            ids = [a.id for a in alerts]
+            alerts = uploads.alerts_to_send(session, limit=ALERT_BATCH)
+            batch = [(a.id, uploads.alert_payload(a)) for a in alerts]
         if not batch:
             return
-        # Not cleared here until the server has them: a lost answer sends them again.
-        raised = self.link.send_alerts(batch)
-        with session_scope(self.sessions) as session:
-            uploads.alerts_sent(session, ids, now=self.clock.now())
+        # Cleared here only once the server has them: a lost answer sends them again.
+        try:
+            raised = self.link.send_alerts([alert for _, alert in batch])
+        except Refused as exc:
+            log.info("the server refused %d alert(s) together, sending them one by one: %s",
+                     len(batch), exc)  # fmt: skip
+            # One of them the server cannot take (a kind it does not know yet, say): one by
+            # one, so that the others still reach the staff and the bad one does not block them.
+            raised = sum(self._send_alone(id_, alert) for id_, alert in batch)
+        else:
+            with session_scope(self.sessions) as session:
+                uploads.alerts_sent(session, [id_ for id_, _ in batch], now=self.clock.now())
         log.info("%d alert(s) sent to the server, %d new there", len(batch), raised)
+
+    def _send_alone(self, id_: int, alert: dict[str, Any]) -> int:
+        """Send one alert; one the server refuses is put aside (logged), not sent again."""
+        try:
+            raised = self.link.send_alerts([alert])
+        except Refused as exc:
+            log.warning("the server refused an alert, kept on this player only: %s (%s)",
+                        alert["message"], exc)  # fmt: skip
+            raised, by = 0, uploads.REFUSED_BY_SERVER
+        else:
+            by = uploads.SENT_TO_SERVER
+        with session_scope(self.sessions) as session:
+            uploads.alerts_sent(session, [id_], now=self.clock.now(), by=by)
+        return raised
 
     def _upload_rows(self) -> int:
         sent = 0

@@ -270,9 +270,14 @@ class Relay:
                     log.error("emergency %d of %s not sent: no broker", emergency.id, topic)
             for stopped in emergencies.stops_to_send(session):
                 stop = messages.StopCall(id=stopped.id)
-                if self.bus.publish(messages.topic(topic, messages.STOP), _json(stop)):
+                # Marked sent only once the broker has it: a relay that dies before then sends
+                # it again when it restarts (a second stop is harmless at a player).
+                if self.bus.deliver(messages.topic(topic, messages.STOP), _json(stop)):
                     emergencies.stop_sent(stopped)
                     log.info("emergency %d of %s stopped at the players", stopped.id, topic)
+                else:
+                    log.warning("the stop of emergency %d of %s is not with the broker yet; "
+                                "sent again at the next check", stopped.id, topic)  # fmt: skip
 
     def _inline(self, path: Path, sha256: str) -> str | None:
         """The audio file in base64 for the message, when small enough; else None (the player

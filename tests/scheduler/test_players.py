@@ -393,6 +393,64 @@ def test_a_players_alert_reaches_its_servers_staff_once(
     assert row.status == AirStatus.FAILED
 
 
+def test_a_players_refused_alert_does_not_hold_back_the_others(
+    ctx: StationContext, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A player upgraded from a release that kept its alerts to itself does not send the old
+    ones; a batch the server refuses (over its body limit, 413) goes one by one, so that the
+    others reach the staff; one refused alone (a kind a newer player knows and this server
+    does not, 422) is put aside on the player, not sent forever."""
+    from playlists.alerts.models import Alert, AlertKind
+    from playlists.alerts.service import raise_alert
+    from playlists.replica import uploads
+    from scheduler.edge.player import EdgePlayer, PlayerConfig
+
+    with session_scope(ctx.sessions) as session:
+        token = player_account(session, ctx)
+    strict = StationContext.create(ctx.settings.model_copy(update={"max_body_kb": 64}))
+    web = LiveWeb(strict).start()  # the least body limit the settings allow
+    here = Settings(data_dir=tmp_path / "player", tts_engines=("offline",), output="file")
+    config = PlayerConfig(server=web.url, token=token, name=PLAYER)
+    older = EdgePlayer(config, here)  # made its database; then ran as the last release did:
+    with session_scope(older.sessions) as session:
+        raise_alert(session, kind=AlertKind.OUTPUT, message="Cũ: loa ngoài mất tín hiệu.",
+                    now=ctx.now() - timedelta(days=90))  # fmt: skip
+    older.engine.dispose()
+    state = json.loads((here.data_dir / "player.json").read_text(encoding="utf-8"))
+    del state["sends_alerts"]
+    (here.data_dir / "player.json").write_text(json.dumps(state), encoding="utf-8")
+
+    edge = EdgePlayer(config, here)  # upgraded
+    with session_scope(edge.sessions) as session:
+        # 4,000 characters of Vietnamese are about 24 kB as the player sends them (JSON
+        # escapes): three such alerts are over the limit together, and under it one by one.
+        for name in ("Một", "Hai", "Ba"):
+            raise_alert(session, kind=AlertKind.OUTPUT, message=f"{name}: mất tín hiệu.",
+                        detail="ộ" * 4000, now=ctx.now())  # fmt: skip
+    payload = uploads.alert_payload
+
+    def newer(alert: Alert) -> dict[str, Any]:
+        sent = payload(alert)
+        return sent | {"kind": "amplifier_hot"} if alert.message.startswith("Hai") else sent
+
+    monkeypatch.setattr(uploads, "alert_payload", newer)
+    try:
+        edge.upload_once()
+        edge.upload_once()  # nothing left to send: the refused one is not sent again
+    finally:
+        edge.engine.dispose()
+        web.stop()
+        strict.stop()
+    with session_scope(ctx.sessions) as session:
+        shown = sorted(a.message for a in session.scalars(select(Alert)))
+    assert shown == [f"Máy phát {PLAYER}: Ba: mất tín hiệu.",
+                     f"Máy phát {PLAYER}: Một: mất tín hiệu."]  # fmt: skip
+    with session_scope(edge.sessions) as session:
+        by = {a.message.split(":")[0]: a.cleared_by for a in session.scalars(select(Alert))}
+    assert by == {"Cũ": uploads.BEFORE_UPLOADS, "Một": uploads.SENT_TO_SERVER,
+                  "Hai": uploads.REFUSED_BY_SERVER, "Ba": uploads.SENT_TO_SERVER}  # fmt: skip
+
+
 def edge_log(edge: Any) -> list[AirLog]:
     with session_scope(edge.sessions) as session:
         return list(session.scalars(select(AirLog).order_by(AirLog.seq)))

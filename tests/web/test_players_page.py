@@ -2,7 +2,8 @@
 
 Retiring one ends the alerts about it (the one already showing is cleared) and is in the
 audit trail; one still connected is refused, since its next heartbeat would list it again;
-and the broker's repeat of its last word ("gone") at the next connect does not bring it back.
+and the broker's repeat of its last word ("gone") at the next connect does not bring it back,
+though a "gone" from a player never listed lists it, silent.
 """
 
 from __future__ import annotations
@@ -102,3 +103,13 @@ def test_retiring_a_player_leaves_the_alerts_of_a_name_alike(
     with session_scope(ctx.sessions) as session:
         other = session.scalars(select(Alert).where(Alert.message.contains("may-1"))).one()
         assert other.cleared_at is None  # "_" is not a wildcard
+
+
+def test_a_player_first_heard_gone_is_listed_as_silent(ctx: StationContext) -> None:
+    # It ran while the server was away and died: the broker's first word of it is its will.
+    with session_scope(ctx.sessions) as session:
+        heard = fleet.record(session, fleet.PlayerStatus(name="may-la", online=False),
+                             now=ctx.now())  # fmt: skip
+        assert heard is not None and heard.last_seen_at is None
+        assert fleet.is_silent(heard, now=ctx.now(), silent_after=timedelta(minutes=1))
+    assert listed(ctx) == ["may-la"]
