@@ -101,9 +101,10 @@ def _take_write_lock(session: Session, key: int) -> None:
     write lock for the whole file: its chains serialise together, which costs nothing at a
     station's rate of writes.
 
-    PostgreSQL: a transaction-scoped advisory lock on the chain's own key, released at commit
-    or rollback; in READ COMMITTED each statement after it sees what the previous holder
-    committed. Distinct keys let the as-run writer and a person's change append at once.
+    PostgreSQL: a transaction-scoped advisory lock on the chain's own key in the ward's
+    schema, released at commit or rollback; in READ COMMITTED each statement after it sees
+    what the previous holder committed. Distinct keys let the as-run writer and a person's
+    change append at once.
     """
     connection = session.connection()
     dialect = connection.dialect.name
@@ -112,7 +113,14 @@ def _take_write_lock(session: Session, key: int) -> None:
         if not getattr(dbapi_connection, "in_transaction", False):
             connection.exec_driver_sql("BEGIN IMMEDIATE")
     elif dialect == "postgresql":
-        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+        # One lock per chain per ward: every ward's tables are in its own schema (the first
+        # on the search path), and its chain is its own. One key for all of them made a
+        # city's wards queue on each other, and a transaction writing two wards' chains wait
+        # on itself.
+        connection.execute(
+            text("SELECT pg_advisory_xact_lock(:key # hashtext(current_schema())::bigint)"),
+            {"key": key},
+        )
     else:  # pragma: no cover - settings accept only sqlite and postgresql
         raise RuntimeError(f"no append lock for the {dialect} database")
 

@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from playlists.accounts import service as accounts
 from playlists.asrun import ledger
@@ -235,6 +236,34 @@ def test_a_person_at_two_wards_switches_and_each_ward_keeps_its_own_chain_and_lo
     finally:
         for lock in locks:
             lock.release()
+
+
+def test_each_wards_chain_has_its_own_append_lock(city: City) -> None:
+    """Appending to a chain takes a lock until commit, so that two writers never read the
+    same last row: per ward, since each ward's chain is its own. A ward appending while
+    another ward's transaction holds its lock goes on; a second writer at the same ward waits
+    (here: gives up, its lock timeout short)."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    def append(session: Session, title: str) -> None:
+        ledger.append(
+            session, zone_id=None, zone_name="Chợ", output="file", slot_name="Sáng",
+            bulletin_title=title, status=AirStatus.PLAYED, source=AirSource.SCHEDULE,
+            actual_start=AT, actual_end=AT + timedelta(seconds=40),
+        )  # fmt: skip
+
+    with session_scope(city.a.sessions) as holding:
+        append(holding, "A giữ khóa")  # ward A's as-run lock, held until this block ends
+        with session_scope(city.b.sessions) as other:
+            other.execute(text("SET LOCAL lock_timeout = '10s'"))  # fails, not hangs
+            append(other, "B không phải chờ")
+        with pytest.raises(OperationalError), session_scope(city.a.sessions) as same:
+            same.execute(text("SET LOCAL lock_timeout = '300ms'"))
+            append(same, "A thứ hai phải chờ")
+    for ward in (city.a, city.b):
+        with session_scope(ward.sessions) as session:
+            assert ledger.AIRLOG.verify(session.connection()).last_seq == 2
 
 
 def test_the_city_reporter_sees_every_ward_side_by_side_and_ward_staff_do_not(
