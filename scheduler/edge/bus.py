@@ -22,6 +22,7 @@ from playlists.core.db import shown_url
 log = logging.getLogger(__name__)
 
 Handler = Callable[[str, bytes], None]
+MAX_INFLIGHT = 2000  # unacknowledged messages in flight: a city's wards, and room to spare
 CONFIRM_S = 5.0  # how long a message that must not be lost waits for the broker's PUBACK
 
 
@@ -56,6 +57,10 @@ class Bus:
         if will is not None:
             self.client.will_set(will[0], will[1], qos=1, retain=True)
         self.client.reconnect_delay_set(min_delay=1, max_delay=5)
+        # paho sends at most 20 QoS 1 messages before their acknowledgements come back, and
+        # queues the rest: a city's emergency to a hundred wards went out in waves of 20,
+        # the last wards' players seconds behind the first. One message per ward at once.
+        self.client.max_inflight_messages_set(MAX_INFLIGHT)
         self.client.on_connect = self._connected
         self.client.on_disconnect = self._disconnected
         self.client.on_message = self._message
