@@ -6,53 +6,63 @@ its matches (`rules()` lists them). Most rules turn the digits they match into w
 rules never see them again; that is why the order resolves ambiguity, because the same
 characters mean different things in different places:
 
- 1. ``phone_keyword``    after "tổng đài", "đường dây nóng", "hotline", "điện thoại", "gọi"...,
+ 1. ``address``          e-mail and web addresses (ubnd@hanoi.gov.vn, dichvucong.gov.vn), read
+                         part by part: "a còng", "chấm", known names ("gốp", "vê en"), letters
+                         spelled where no word is written. First, before any rule reads their
+                         digits, dots or words.
+ 2. ``phone_keyword``    after "tổng đài", "đường dây nóng", "hotline", "điện thoại", "gọi"...,
                          numbers of three or more digits are phone numbers, read digit by digit.
-                         First of all, or "1022" and "0225.3842.123" would be read as amounts.
- 2. ``phone_number``     0xxx / +84 numbers of 10-11 digits, however grouped. Before thousands
+                         Before the other numbers, or "1022" and "0225.3842.123" would be read
+                         as amounts.
+ 3. ``phone_number``     0xxx / +84 numbers of 10-11 digits, however grouped. Before thousands
                          grouping, which would read "0912.345.678" as nine hundred million.
- 3. ``phone_tollfree``   1800 / 1900 service numbers, for the same reason.
- 4. ``standard``         ISO 9001:2015, QCVN 01:2021/BYT: before document numbers (which would
-                         take "2021/BYT") and before times (":2015" is not a clock).
- 5. ``document_number``  76/NQ-CP, 35/2023/UBTVQH15: the number (and year); the issuer's code is
+ 4. ``phone_tollfree``   1800 / 1900 service numbers, for the same reason.
+ 5. ``standard``         ISO 9001:2015, QCVN 01:2021/BYT: before document numbers (which would
+                         take "2021/BYT") and before times (":2015" is not a clock). After
+                         "tiêu chuẩn (quốc gia)" the code is spelled ("tê xê vê en"), so that
+                         "tiêu chuẩn" is not said twice.
+ 6. ``document_number``  76/NQ-CP, 35/2023/UBTVQH15: the number (and year); the issuer's code is
                          dropped because the sentence names the issuer. Before dates ("35/2023")
                          and before abbreviations (which would break up "QĐ-UBND").
- 6. ``party_document``   18-NQ/TW, the Party's "number-type/issuer" form. Before ranges.
- 7. ``abbreviations``    the lexicon (ABBREVIATIONS unless another is given): UBND -> "ủy ban
-                         nhân dân". After the rules that read codes made of capitals (4-6).
- 8. ``quarter``          "quý I/2026", "quý 4": before dates, which would take "1/2026" as January.
- 9. ``roman_heading``    Roman numerals after heading words (Phần II, Mục III, khóa XV).
-10. ``roman_line``       a Roman numeral opening a line ("I. MỤC ĐÍCH").
-11. ``ordinal``          "thứ 4" -> "thứ tư", "thứ 1" -> "thứ nhất", "lần thứ XXV". Before ranges,
+ 7. ``party_document``   18-NQ/TW, the Party's "number-type/issuer" form. Before ranges.
+ 8. ``abbreviations``    the lexicon (ABBREVIATIONS unless another is given): UBND -> "ủy ban
+                         nhân dân", and loanwords and brands: Zalo -> "da lô", online -> "on
+                         lai". A key written in capitals matches only in capitals; one with a
+                         small letter in any case ("Zalo", "ZALO", "zalo"). After the rules that
+                         read codes made of capitals (5-7).
+ 9. ``quarter``          "quý I/2026", "quý 4": before dates, which would take "1/2026" as January.
+10. ``roman_heading``    Roman numerals after heading words (Phần II, Mục III, khóa XV).
+11. ``roman_line``       a Roman numeral opening a line ("I. MỤC ĐÍCH").
+12. ``ordinal``          "thứ 4" -> "thứ tư", "thứ 1" -> "thứ nhất", "lần thứ XXV". Before ranges,
                          so that "thứ 2-6" becomes "thứ hai đến thứ sáu".
-12. ``range``            2021-2030, 5-7, 7h30 - 11h30, 30/4-1/5: the dash becomes "đến" and the
+13. ``range``            2021-2030, 5-7, 7h30 - 11h30, 30/4-1/5: the dash becomes "đến" and the
                          ends are left for the rules below. After phone and document numbers,
                          whose dashes are not ranges; before dates and times, which would
                          otherwise consume the ends and leave a bare dash.
-13. ``date_dmy``         15/7/2021, 15-7-2021, 15.7.2021 -> "ngày ... tháng ... năm ...", adding
+14. ``date_dmy``         15/7/2021, 15-7-2021, 15.7.2021 -> "ngày ... tháng ... năm ...", adding
                          "ngày" only when the text does not already say it.
-14. ``date_my``          4/2026 -> "tháng tư năm ..." ("tháng" is not doubled); "số 12/2023" is a
+15. ``date_my``          4/2026 -> "tháng tư năm ..." ("tháng" is not doubled); "số 12/2023" is a
                          document number with its year.
-15. ``date_dm``          30/4 -> "ngày ba mươi tháng tư"; "2/3 số hộ" is a fraction and
+16. ``date_dm``          30/4 -> "ngày ba mươi tháng tư"; "2/3 số hộ" is a fraction and
                          "số nhà 25/7", "ngõ 12/3" are addresses instead.
                          After the longer date forms, which contain this one.
-16. ``month``            "tháng 01" -> "tháng một", "tháng 4" -> "tháng tư".
-17. ``time_h``           7h30, 17h00, 7g30 -> "bảy giờ ba mươi phút", "mười bảy giờ".
-18. ``time_colon``       14:00 -> "mười bốn giờ".
-19. ``zero_minutes``     "14 giờ 00" -> "14 giờ": nobody says "không phút".
-20. ``units``            km, m2, ha, kg, %, °C, đ, VNĐ... after a number. Before the number
+17. ``month``            "tháng 01" -> "tháng một", "tháng 4" -> "tháng tư".
+18. ``time_h``           7h30, 17h00, 7g30 -> "bảy giờ ba mươi phút", "mười bảy giờ".
+19. ``time_colon``       14:00 -> "mười bốn giờ".
+20. ``zero_minutes``     "14 giờ 00" -> "14 giờ": nobody says "không phút".
+21. ``units``            km, m2, ha, kg, %, °C, đ, VNĐ... after a number. Before the number
                          rules, which would remove the digit that marks a unit as a unit.
-21. ``per_unit``         "đồng/hồ sơ" -> "đồng một hồ sơ", "người/km2" -> "người trên ki lô
+22. ``per_unit``         "đồng/hồ sơ" -> "đồng một hồ sơ", "người/km2" -> "người trên ki lô
                          mét vuông". After `units`, which reads the amount's own unit first.
-22. ``name_dash``        COVID-19: a dash between a word and a number joins a name.
-23. ``negative``         "-5" -> "âm 5"; after ranges and names took the other dashes.
-24. ``thousands``        1.250, 3.000.000, 1.250,5: "." groups thousands in Vietnamese.
-25. ``thousands_comma``  1,250,000 written the English way (two or more comma groups).
-26. ``decimal``          98,7 -> "chín mươi tám phẩy bảy". After thousands ("1.250,5").
-27. ``dotted``           4.0, 1.2.3 -> "chấm" (versions, section numbers): what is left of ".".
-28. ``integer``          every remaining run of digits; codes with a leading zero are read digit
+23. ``name_dash``        COVID-19: a dash between a word and a number joins a name.
+24. ``negative``         "-5" -> "âm 5"; after ranges and names took the other dashes.
+25. ``thousands``        1.250, 3.000.000, 1.250,5: "." groups thousands in Vietnamese.
+26. ``thousands_comma``  1,250,000 written the English way (two or more comma groups).
+27. ``decimal``          98,7 -> "chín mươi tám phẩy bảy". After thousands ("1.250,5").
+28. ``dotted``           4.0, 1.2.3 -> "chấm" (versions, section numbers): what is left of ".".
+29. ``integer``          every remaining run of digits; codes with a leading zero are read digit
                          by digit. Last, as the catch-all: no digit survives it.
-29. ``symbols``          "&" -> "và".
+30. ``symbols``          "&" -> "và".
 
 Inserted words are padded with spaces so they never glue onto a neighbour ("B2" -> "B hai"); a
 final pass collapses white space and removes the space before punctuation. Sentence punctuation
@@ -141,6 +151,36 @@ ABBREVIATIONS: dict[str, str] = {
     "QCVN": "quy chuẩn việt nam",
     "ISO": "i xô",
     "COVID": "cô vít",
+    # Loanwords and brands bulletins name, read as a Vietnamese listener says them. With a
+    # small letter in the key, any case matches ("Zalo", "ZALO"); capitals match exactly.
+    "Zalo": "da lô",
+    "OA": "ô a",
+    "Facebook": "phây búc",
+    "Fanpage": "phan pết",
+    "YouTube": "diu túp",
+    "TikTok": "tích tóc",
+    "Google": "gu gồ",
+    "Internet": "in tơ nét",
+    "website": "oép sai",
+    "web": "oép",
+    "email": "i meo",
+    "e-mail": "i meo",
+    "online": "on lai",
+    "offline": "ọp lai",
+    "app": "áp",
+    "Wi-Fi": "oai phai",
+    "wifi": "oai phai",
+    "link": "linh",
+    "hotline": "hót lai",
+    "smartphone": "xma phôn",
+    "video": "vi đê ô",
+    "camera": "ca mê ra",
+    "livestream": "lai xtrim",
+    "QR": "qui a",
+    "VNeID": "vê en e ai đi",
+    "iHanoi": "ai hà nội",
+    "PAR INDEX": "pa in đéc",
+    "SIPAS": "xi pát",
 }
 
 # Upper-case Vietnamese letters; Python's re has no \p{Lu}.
@@ -243,6 +283,97 @@ def _phone_tollfree(m: re.Match[str]) -> str:
 
 # --- 4-6: document numbers and standards ---------------------------------------------------
 
+# --- 1: e-mail and web addresses ----------------------------------------------------------
+
+# How a listener hears an address's marks, and the names addresses are made of.
+_ADDRESS_MARKS = {"@": "a còng", ".": "chấm", "-": "gạch ngang", "_": "gạch dưới",
+                  "/": "gạch chéo", ":": "hai chấm"}  # fmt: skip
+_ADDRESS_NAMES = {
+    "www": "vê kép vê kép vê kép", "gov": "gốp", "vn": "vê en", "com": "com", "net": "nét",
+    "org": "o rờ gờ", "edu": "e đu", "info": "in phô", "gmail": "gờ meo", "yahoo": "da hu",
+    "html": "hát tê em e lờ", "me": "mi",
+}  # fmt: skip
+# Letters spelled as Vietnamese name them ("vn" is "vê en").
+_LETTER_NAMES = {
+    "a": "a", "b": "bê", "c": "xê", "d": "dê", "đ": "đê", "e": "e", "f": "ép", "g": "giê",
+    "h": "hát", "i": "i", "j": "gi", "k": "ca", "l": "e lờ", "m": "em", "n": "en", "o": "o",
+    "p": "pê", "q": "qui", "r": "e rờ", "s": "ét", "t": "tê", "u": "u", "v": "vê", "w": "vê kép",
+    "x": "ích", "y": "i dài", "z": "dét",
+}  # fmt: skip
+_TLDS = r"vn|com|net|org|gov|edu|info|io|asia|me"
+_EMAIL = r"[A-Za-z0-9][A-Za-z0-9._%+\-]*@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+"
+_WEB = (
+    r"(?:(?i:https?)://)?(?:[A-Za-z0-9\-]+\.)+(?i:" + _TLDS + r")(?![\w\-])"
+    r"(?:/[\w\-.~%?=&#/]*)?"
+)
+
+
+def _spell(word: str) -> str:
+    return " ".join(_LETTER_NAMES.get(c, c) for c in word.lower())
+
+
+def _read_address_part(part: str, names: Mapping[str, str], spelled: tuple[str, ...]) -> str:
+    """Read one name of an address: a known name, a lexicon word, a word, or its letters.
+
+    `spelled` are the lexicon's abbreviations in small letters, longest first: "ubndphuong"
+    is "u bê en đê" then "phuong".
+    """
+    lower = part.lower()
+    if lower in _ADDRESS_NAMES:
+        return _ADDRESS_NAMES[lower]
+    if lower in names:
+        return names[lower]
+    words = []
+    for run in re.findall(r"\d+|[^\W\d_]+", lower):
+        if run.isdigit():
+            words.append(read_digits(run))
+            continue
+        prefix = next((a for a in spelled if run.startswith(a)), "")
+        if prefix:
+            words.append(_spell(prefix))
+            run = run[len(prefix) :]
+        if len(run) > 2 and re.search(r"[aeiouy]", run):
+            words.append(run)  # a word written without its marks: said as written
+        elif run:
+            words.append(_spell(run))  # "dvc": no word, its letters
+    return " ".join(words)
+
+
+@functools.lru_cache(maxsize=16)
+def _address_rule(entries: tuple[tuple[str, str], ...]) -> Rule:
+    """Build the address rule; the lexicon's loanwords read the names it knows ("zalo")."""
+    names = {key.lower(): value for key, value in entries if any(c.islower() for c in key)}
+    spelled = tuple(
+        sorted(
+            (k.lower() for k, _ in entries if k.isalpha() and k.isupper() and len(k) >= 3),
+            key=lambda k: (-len(k), k),
+        )
+    )
+
+    def read(m: re.Match[str]) -> str:
+        address = m.group(0)
+        if address.lower().startswith(("http://", "https://")):
+            address = address.split("://", 1)[1]
+        # A sentence's last dot or a comma is not part of the address.
+        kept = re.search(r"[.,;:?!/]+$", address)
+        tail = kept.group(0) if kept else ""
+        address = address[: len(address) - len(tail)]
+        host, _, path = address.partition("/")
+        # One name after the host is a page people type ("facebook.com/ubndphuonga"); a
+        # longer path nobody takes down by ear: the host it is on is what is said.
+        address = address if path and "/" not in path else host
+        spoken = []
+        for piece in re.split(r"([@./:_\-])", address):
+            if piece in _ADDRESS_MARKS:
+                spoken.append(_ADDRESS_MARKS[piece])
+            elif piece:
+                spoken.append(_read_address_part(piece, names, spelled))
+        return _words(" ".join(spoken)) + tail.replace("/", "")
+
+    pattern = rf"(?<![\w@.\-/])(?:{_EMAIL}|{_WEB})"
+    return Rule("address", re.compile(pattern), read)
+
+
 # An issuer code: capitals first ("NQ", "QĐ", "UBTVQH15"), then "-"/"/" parts that may hold
 # lower case ("CT-TTg") or "&" ("TN&MT").
 _SYMBOL = rf"[{_UP}]{{2,}}[{_UP}\d]*(?:[-/][{_UP}][\w&]*)*"
@@ -261,12 +392,22 @@ def _party_document(m: re.Match[str]) -> str:
     return _words(read_number(int(m.group(1))))
 
 
+# "theo tiêu chuẩn quốc gia TCVN ...": the sentence already says what TCVN stands for.
+_NAMED_BEFORE = re.compile(
+    r"(?i:tiêu\s+chuẩn|quy\s+chuẩn)(?:\s+(?i:kỹ\s+thuật|kĩ\s+thuật))?"
+    r"(?:\s+(?i:quốc\s+gia|việt\s+nam))?\s*$"
+)
+
+
 def _standard(m: re.Match[str]) -> str:
     """Read a standard's number and edition year."""
     # A standard's number is a code: "QCVN 01" is "không một", not "một".
     number = m.group(2)
     code = read_digits(number) if number.startswith("0") else _read_code(number)
-    text = f"{m.group(1)} {code}"
+    name = m.group(1)
+    if _NAMED_BEFORE.search(m.string, max(0, m.start() - 60), m.start()):
+        name = re.sub(r"TCVN|QCVN", lambda kind: _spell(kind.group(0)), name)
+    text = f"{name} {code}"
     if m.group(3):
         # The edition year follows a short pause, as the colon does when read aloud.
         text += ", " + read_number(int(m.group(3)))
@@ -293,8 +434,13 @@ def _is_caps_word(word: str, table: Mapping[str, str]) -> bool:
 def _abbreviation_rule(entries: tuple[tuple[str, str], ...]) -> Rule:
     """Build the lexicon rule: exact-case, whole-word keys, longest first ("CBCCVC" > "CBCC")."""
     table = dict(entries)
+    # A key with a small letter is a word ("Zalo", "online"): any case. One in capitals is an
+    # abbreviation, and only capitals are it ("CA" is công an; "ca" is a shift).
+    loose = {k.lower(): v for k, v in table.items() if any(c.islower() for c in k)}
     keys = sorted(table, key=lambda k: (-len(k), k))
-    alternation = "|".join(re.escape(k) for k in keys)
+    alternation = "|".join(
+        f"(?i:{re.escape(k)})" if any(c.islower() for c in k) else re.escape(k) for k in keys
+    )
     # An empty lexicon gets a pattern that never matches.
     pattern = rf"(?<!\w)(?:{alternation})(?!\w)" if keys else r"(?!)"
 
@@ -311,7 +457,7 @@ def _abbreviation_rule(entries: tuple[tuple[str, str], ...]) -> Rule:
                 return key
         # Padding only against letters: "COVID-19" must keep its dash next to the word, or
         # the `negative` rule would read "-19" as "âm mười chín".
-        return _pad(m, table[key])
+        return _pad(m, table[key] if key in table else loose[key.lower()])
 
     return Rule("abbreviations", re.compile(pattern), expand)
 
@@ -720,7 +866,10 @@ def rules(lexicon: Mapping[str, str] | None = None) -> tuple[Rule, ...]:
             if k.strip()
         )
     )
-    return (*_RULES_BEFORE_LEXICON, _abbreviation_rule(entries), *_RULES_AFTER_LEXICON)
+    return (
+        _address_rule(entries), *_RULES_BEFORE_LEXICON, _abbreviation_rule(entries),
+        *_RULES_AFTER_LEXICON,
+    )  # fmt: skip
 
 
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,!?;:…)\]])")

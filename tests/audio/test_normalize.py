@@ -15,6 +15,28 @@ from audio.text.numbers import read_decimal, read_number
 # Each rule with sentences that exercise it, written as a ward bulletin would write them, and
 # the exact text the speech engine should receive.
 RULE_CASES: dict[str, list[tuple[str, str]]] = {
+    "address": [
+        (
+            "Gửi email về ubndphuong1@hanoi.gov.vn trước thứ sáu.",
+            "Gửi i meo về u bê en dê phuong một a còng hanoi chấm gốp chấm vê en trước thứ sáu.",
+        ),
+        (
+            "Gửi về vanthu_ubnd@gmail.com",
+            "Gửi về vanthu gạch dưới u bê en dê a còng gờ meo chấm com",
+        ),
+        # The host alone when the path is long; the sentence's own dot stays.
+        (
+            "Nộp hồ sơ tại https://dichvucong.gov.vn/p/home/dvc-trang-chu.html.",
+            "Nộp hồ sơ tại dichvucong chấm gốp chấm vê en.",
+        ),
+        (
+            "Theo dõi www.facebook.com/ubndphuonga, Zalo.",
+            "Theo dõi vê kép vê kép vê kép chấm phây búc chấm com gạch chéo u bê en dê "
+            "phuonga, da lô.",
+        ),
+        # Not addresses: a city's short name, "and so on", a version, an amount.
+        ("TP.HCM, v.v. bản 4.0", "thành phố hồ chí minh, v.v. bản bốn chấm không"),
+    ],
     "phone_keyword": [
         ("Mọi thắc mắc xin gọi tổng đài 1022.", "Mọi thắc mắc xin gọi tổng đài một không hai hai."),
         (
@@ -25,7 +47,7 @@ RULE_CASES: dict[str, list[tuple[str, str]]] = {
             "Khi có cháy gọi 114, công an gọi 113.",
             "Khi có cháy gọi một một bốn, công an gọi một một ba.",
         ),
-        ("Hotline 113, 114 hoặc 115", "Hotline một một ba, một một bốn hoặc một một năm"),
+        ("Hotline 113, 114 hoặc 115", "hót lai một một ba, một một bốn hoặc một một năm"),
         ("Gọi 3 lần không ai nghe máy", "Gọi ba lần không ai nghe máy"),
     ],
     "phone_number": [
@@ -57,6 +79,16 @@ RULE_CASES: dict[str, list[tuple[str, str]]] = {
             "Áp dụng quy chuẩn việt nam không hai, hai nghìn không trăm lẻ chín",
         ),
         ("Theo TCVN 3890", "Theo tiêu chuẩn việt nam ba nghìn tám trăm chín mươi"),
+        # The sentence says "tiêu chuẩn" already: the code is spelled, not said again.
+        (
+            "theo Tiêu chuẩn quốc gia TCVN ISO 9001:2015",
+            "theo Tiêu chuẩn quốc gia tê xê vê en i xô chín nghìn không trăm lẻ một, hai "
+            "nghìn không trăm mười lăm",
+        ),
+        (
+            "Quy chuẩn kỹ thuật quốc gia QCVN 06:2022/BXD",
+            "Quy chuẩn kỹ thuật quốc gia qui xê vê en không sáu, hai nghìn không trăm hai mươi hai",
+        ),
     ],
     "document_number": [
         (
@@ -84,6 +116,16 @@ RULE_CASES: dict[str, list[tuple[str, str]]] = {
         ("CHƯƠNG TRÌNH CA NHẠC MỪNG XUÂN", "CHƯƠNG TRÌNH CA NHẠC MỪNG XUÂN"),
         ("Về TP. Hải Phòng", "Về thành phố Hải Phòng"),
         ("Biến thể mới của COVID-19", "Biến thể mới của cô vít mười chín"),
+        # Loanwords and brands, in any case; the plan's own words.
+        (
+            "Tuyên truyền trên Zalo OA, Fanpage, FACEBOOK và website của phường",
+            "Tuyên truyền trên da lô ô a, phan pết, phây búc và oép sai của phường",
+        ),
+        (
+            "Nộp hồ sơ online, quét mã QR, cài VNeID; chỉ số PAR INDEX và SIPAS",
+            "Nộp hồ sơ on lai, quét mã qui a, cài vê en e ai đi; chỉ số pa in đéc và xi pát",
+        ),
+        ("Gửi E-mail, dùng wifi", "Gửi i meo, dùng oai phai"),
     ],
     "quarter": [
         ("Kết quả quý III/2025", "Kết quả quý ba năm hai nghìn không trăm hai mươi lăm"),
