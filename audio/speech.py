@@ -52,7 +52,8 @@ class Rendered:
     true_peak_db: float
     from_cache: bool
     fallback: bool
-    failures: tuple[str, ...]
+    failures: tuple[str, ...]  # each engine that failed before this one, in English (logs)
+    reasons: tuple[str, ...] = ()  # the same, in Vietnamese for staff, each said once
 
 
 def _canonical_speed(speed: float) -> str:
@@ -263,22 +264,28 @@ class SpeechRenderer:
             raise AudioError(_SPEED_MESSAGE, f"speed {speed!r} outside {MIN_SPEED}-{MAX_SPEED}")
 
         failures: list[str] = []
+        reasons: list[str] = []
         for engine in self.engines:
             chosen_voice = voice_for(engine, voice)
             try:
                 rendered = self._render_with(engine, spoken, chosen_voice, speed)
             except EngineError as exc:
                 failures.append(f"{engine.name}: {exc.detail or exc.user_message}")
+                reasons.append(exc.user_message)
                 logger.warning("speech engine %s failed: %s", engine.name, failures[-1])
                 continue
             except Exception as exc:
                 # A broken engine must not take the station off air; the next one may work.
                 failures.append(f"{engine.name}: unexpected {type(exc).__name__}: {exc}")
+                reasons.append(f"Bộ đọc {engine.name} gặp lỗi không lường trước.")
                 logger.exception("speech engine %s crashed", engine.name)
                 continue
             if failures:
                 logger.info("rendered with fallback engine %s after: %s", engine.name, failures)
-            return replace(rendered, fallback=bool(failures), failures=tuple(failures))
+            return replace(
+                rendered, fallback=bool(failures), failures=tuple(failures),
+                reasons=tuple(dict.fromkeys(reasons)),
+            )  # fmt: skip
         raise SpeechUnavailable(
             _UNAVAILABLE_MESSAGE, "all speech engines failed: " + "; ".join(failures)
         )

@@ -20,6 +20,7 @@ import pytest
 from audio.sound.files import probe
 from playlists.accounts.roles import Role
 from playlists.core.db import make_engine, make_session_factory, session_scope
+from tests.icecast_server import free_port
 from tests.people import add_person
 
 LOA = str(Path(sys.executable).parent / "loa")
@@ -89,6 +90,39 @@ def test_say_writes_mastered_speech(tmp_path: Path) -> None:
     assert info.channels == 1 and info.duration_s > 0.5
     assert info.codec == "mp3", "the file is in the format its name asks for"
     assert "espeak-ng" in done.stdout
+
+
+def test_a_fallback_to_the_offline_voice_is_one_vietnamese_line(demo: Path, tmp_path: Path) -> None:
+    """gTTS cannot connect (its proxy, on this machine, refuses): the command says in one
+    Vietnamese line that the offline voice read it, and why; the network library's details,
+    one per attempt, only with --verbose."""
+    refused = {"LOA_TTS_ENGINES": "gtts,offline", "HTTPS_PROXY": f"http://127.0.0.1:{free_port()}",
+               "LOA_GTTS_TIMEOUT_S": "5"}  # fmt: skip
+    out = tmp_path / "tin.wav"
+    quiet = run(demo, "say", "Phường nhắc lịch tiếp dân.", "-o", str(out), env=refused)
+    assert quiet.returncode == 0, quiet.stderr
+    assert quiet.stderr.splitlines() == [
+        "Lưu ý: đã đọc bằng giọng dự phòng espeak-ng. Không kết nối được dịch vụ đọc văn bản "
+        "trực tuyến (Google). Chi tiết: chạy lại với --verbose."
+    ]
+    assert "espeak-ng" in quiet.stdout and probe(out).duration_s > 0.5
+    told = run(demo, "say", "Phường nhắc lịch tiếp dân.", "-o", str(out), "--verbose", env=refused)
+    assert told.returncode == 0 and "speech engine gtts failed" in told.stderr
+    assert "ProxyError" in told.stderr and "Lưu ý: đã đọc bằng giọng dự phòng" in told.stderr
+    # A bulletin the approver approves while gTTS is away: the same line, and nothing else.
+    text = tmp_path / "tin.txt"
+    text.write_text("Lịch tiếp công dân tuần này.", "utf-8")
+    day = (station_today() + timedelta(days=1)).isoformat()
+    adding = ["bulletin", "add", "--title", "Tiếp dân", "--text-file", str(text), "--from", day,
+              "--to", day, "--per-day", "1", "--by", "bientap"]  # fmt: skip
+    added = run(demo, *adding, env=refused)
+    assert added.returncode == 0, added.stderr
+    approved = run(demo, "bulletin", "approve", added.stdout.strip(), "--by", "duyet",
+                   env=refused)  # fmt: skip
+    assert approved.returncode == 0, approved.stderr
+    assert "Đã duyệt bản tin" in approved.stdout
+    warned = [line for line in approved.stderr.splitlines() if " WARNING " in line]
+    assert warned == [] and "Lưu ý: đã đọc bằng giọng dự phòng espeak-ng." in approved.stderr
 
 
 def test_bulletin_plan_play_and_export(demo: Path, tmp_path: Path) -> None:

@@ -8,12 +8,23 @@ do both (LOA_ALLOW_SELF_APPROVAL).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from web.cli import common
-from web.cli.common import app, by_option, fail, parse_date, setup_logging
+from web.cli.common import (
+    app,
+    by_option,
+    fail,
+    fallback_line,
+    parse_date,
+    setup_logging,
+    verbose_option,
+)
+
+if TYPE_CHECKING:
+    from playlists.bulletins.models import Bulletin
 
 bulletin_app = typer.Typer(help="Bản tin.", no_args_is_help=True)
 app.add_typer(bulletin_app, name="bulletin")
@@ -42,6 +53,7 @@ def bulletin_add(
         ),
     ] = False,
     by: Annotated[str, by_option("Biên tập viên; là người viết bản tin")] = "",
+    verbose: Annotated[bool, verbose_option()] = False,
 ) -> None:
     """Thêm bản tin và gửi duyệt; in mã bản tin."""
     from playlists.accounts.roles import Action, refusal
@@ -49,7 +61,7 @@ def bulletin_add(
     from playlists.bulletins.workflow import priority_from_label
     from playlists.slots.service import list_zones, zone_ids_by_names
 
-    setup_logging()
+    setup_logging(verbose)
     try:
         text = text_file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -78,7 +90,9 @@ def bulletin_add(
         bulletin = newsroom.create(data, session=session)
         if approve:  # the same person, as allowed: the trail notes a self-approval
             newsroom.approve(bulletin.id, session=session)
-        bulletin_id = bulletin.id
+        bulletin_id, fell_back = bulletin.id, _fell_back(bulletin)
+    if fell_back:
+        typer.echo(fell_back, err=True)
     typer.echo(bulletin_id)
 
 
@@ -114,16 +128,28 @@ def bulletin_list(
 def bulletin_approve(
     bulletin_id: Annotated[int, typer.Argument(help="Mã bản tin")],
     by: Annotated[str, by_option("Lãnh đạo duyệt")] = "",
+    verbose: Annotated[bool, verbose_option()] = False,
 ) -> None:
     """Duyệt một bản tin đang chờ duyệt (âm thanh được làm ngay, lịch phát được lập lại)."""
     from playlists.accounts.roles import Action
 
-    setup_logging()
+    setup_logging(verbose)
     with common.station() as ctx, ctx.unit_of_work() as session:
         common.acting_as(session, by, Action.APPROVE_BULLETIN)
         bulletin = ctx.newsroom(session).approve(bulletin_id, session=session)
-        title = bulletin.title
+        title, fell_back = bulletin.title, _fell_back(bulletin)
+    if fell_back:
+        typer.echo(fell_back, err=True)
     typer.echo(f"Đã duyệt bản tin số {bulletin_id}: {title}")
+
+
+def _fell_back(bulletin: Bulletin) -> str:
+    """The line saying the bulletin's audio is the fallback voice's ("" when it is not)."""
+    rendering = bulletin.rendering
+    if rendering is None or not rendering.fallback:
+        return ""
+    why = "Giọng đọc trực tuyến không dùng được lúc làm âm thanh cho bản tin."
+    return fallback_line(rendering.engine, [why])
 
 
 @bulletin_app.command("return")

@@ -9,10 +9,10 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, time
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
@@ -161,12 +161,37 @@ def password_from_stdin(username: str) -> str:
     return password
 
 
-def setup_logging(verbose: bool = False) -> None:
-    """Log to stderr, in English, with times."""
+# Loggers whose warnings are a speech engine's retries and fallbacks: the command says it
+# in one Vietnamese line (`fallback_line`); --verbose shows these details.
+SPEECH_LOGGERS = ("audio.", "playlists.bulletins.rendering")
+
+
+class _SpeechDetails(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.ERROR or not record.name.startswith(SPEECH_LOGGERS)
+
+
+def setup_logging(verbose: bool = False, *, quiet: bool = False) -> None:
+    """Log to stderr, in English, with times; a speech engine's failures only if `verbose`.
+    `quiet` commands (one answer, like `loa say`) log only warnings unless `verbose`."""
     logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
+        level=logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if not verbose:
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(_SpeechDetails())
+
+
+def verbose_option() -> Any:
+    """The `--verbose` option of commands that may speak."""
+    return typer.Option("--verbose", help="Ghi nhật ký chi tiết (cả lỗi của từng bộ đọc)")
+
+
+def fallback_line(engine: str, reasons: Sequence[str]) -> str:
+    """One Vietnamese line: the audio was made by a fallback voice, and why."""
+    why = " ".join(reasons) or "Bộ đọc đứng trước không dùng được."
+    return f"Lưu ý: đã đọc bằng giọng dự phòng {engine}. {why} Chi tiết: chạy lại với --verbose."
 
 
 def acting_as(session: Session, by: str, action: Action) -> Actor:

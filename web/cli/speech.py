@@ -10,7 +10,14 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from web.cli import common
-from web.cli.common import app, fail, settings_or_exit
+from web.cli.common import (
+    app,
+    fail,
+    fallback_line,
+    settings_or_exit,
+    setup_logging,
+    verbose_option,
+)
 
 if TYPE_CHECKING:
     from web.settings import Settings
@@ -46,6 +53,7 @@ def say(
     check: Annotated[
         bool, typer.Option("--check", help="Cho máy nhận dạng nghe lại và báo độ rõ (WER)")
     ] = False,
+    verbose: Annotated[bool, verbose_option()] = False,
 ) -> None:
     """Chuẩn hóa, đọc và xử lý âm lượng một đoạn văn bản vào tệp."""
     from audio.errors import AudioError
@@ -53,6 +61,7 @@ def say(
     from audio.sound import files
     from playlists.bulletins.rendering import OFFLINE_ENGINES, make_renderer
 
+    setup_logging(verbose, quiet=True)
     settings = settings_or_exit()
     engines = settings.tts_engines if engine == EngineChoice.AUTO else (engine.value,)
     try:
@@ -71,6 +80,8 @@ def say(
             files.convert(rendered.path, output)
     except (OSError, AudioError) as exc:
         fail(f"Không ghi được {output}: {exc}")
+    if rendered.fallback:
+        typer.echo(fallback_line(rendered.engine, rendered.reasons), err=True)
     note = " (giọng dự phòng ngoại tuyến)" if rendered.engine in OFFLINE_ENGINES else ""
     typer.echo(
         f"{output}: {rendered.duration_s:.1f} giây, {rendered.loudness_lufs:.1f} LUFS, "
