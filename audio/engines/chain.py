@@ -10,7 +10,7 @@ from audio.engines.espeak import EspeakEngine
 from audio.engines.gtts_engine import GttsEngine
 
 # piper_engine imports piper-tts only when a voice loads, so the base install can import it.
-from audio.engines.piper_engine import PiperEngine
+from audio.engines.piper_engine import PiperEngine, PiperVoices
 
 _KNOWN = ("gtts", "offline", "piper")
 # "espeak-ng" is what renderings record as engine name, so accept it in settings too.
@@ -18,9 +18,17 @@ _ALIASES = {"gtts": "gtts", "offline": "offline", "espeak-ng": "offline", "piper
 
 
 def build_engines(
-    order: Sequence[str], *, gtts_timeout_s: float = 10.0, piper_voice: Path | None = None
+    order: Sequence[str],
+    *,
+    gtts_timeout_s: float = 10.0,
+    piper_voice: Path | None = None,
+    piper_voices: Sequence[Path] = (),
 ) -> list[SpeechEngine]:
-    """Build the engine chain named by order, e.g. ["piper", "gtts", "offline"]."""
+    """Build the engine chain named by order, e.g. ["piper", "gtts", "offline"].
+
+    piper speaks with `piper_voice` (LOA_PIPER_VOICE, its default) and the voices the station
+    installed (`piper_voices`): a bulletin's voice picks one of them.
+    """
     if isinstance(order, str):
         raise ValueError(f"engine order must be a list of names, not the string {order!r}")
     engines: list[SpeechEngine] = []
@@ -35,12 +43,16 @@ def build_engines(
         if name == "gtts":
             engines.append(GttsEngine(timeout_s=gtts_timeout_s))
         elif name == "piper":
-            if piper_voice is None:
+            models = [piper_voice] if piper_voice is not None else []
+            models += [m for m in piper_voices if m != piper_voice]
+            if not models:
                 raise ValueError(
-                    "speech engine 'piper' needs a voice file: set LOA_PIPER_VOICE to the path "
-                    "of a piper .onnx voice (with its .onnx.json next to it)"
+                    "speech engine 'piper' needs a voice: install one with `loa voice add "
+                    "FILE.onnx`, or set LOA_PIPER_VOICE to the path of a piper .onnx voice "
+                    "(with its .onnx.json next to it)"
                 )
-            engines.append(PiperEngine(voice_path=piper_voice))
+            one = len(models) == 1
+            engines.append(PiperEngine(voice_path=models[0]) if one else PiperVoices(models))
         else:
             engines.append(EspeakEngine())
     if not engines:

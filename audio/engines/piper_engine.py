@@ -7,6 +7,7 @@ import math
 import os
 import threading
 import wave
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -133,6 +134,32 @@ class PiperEngine:
             # engine failed, and the renderer should move on to the next one.
             raise EngineError(_USER_MESSAGE, f"piper: synthesis failed: {_describe(exc)}") from exc
         return b"".join(parts), rate, width, channels
+
+
+class PiperVoices:
+    """Several piper voices as one engine: the voice asked for picks the model; the first
+    is the default."""
+
+    name = "piper"
+
+    def __init__(self, models: Sequence[Path]) -> None:
+        self._engines = {
+            engine.default_voice(): engine
+            for engine in (PiperEngine(voice_path=Path(m)) for m in models)
+        }
+        if not self._engines:
+            raise ValueError("PiperVoices needs at least one voice")
+        self.voices = tuple(self._engines)
+
+    def default_voice(self) -> str:
+        return self.voices[0]
+
+    def synthesize(self, text: str, *, voice: str, speed: float, dst: Path) -> None:
+        """Render text with the named voice, or raise EngineError."""
+        engine = self._engines.get(voice)
+        if engine is None:
+            raise EngineError(_USER_MESSAGE, f"piper: no voice {voice!r} among {self.voices}")
+        engine.synthesize(text, voice=voice, speed=speed, dst=dst)
 
 
 def _describe(exc: BaseException) -> str:

@@ -24,6 +24,7 @@ from audio.intelligibility import Transcriber, check_rendering
 from audio.recording import master_recording, stored_paths
 from audio.sound.mastering import MasteringSpec
 from audio.speech import Rendered, SpeechRenderer
+from audio.voices.installed import installed
 from playlists.bulletins.models import Bulletin, BulletinStatus, Rendering
 from playlists.core import changes
 from playlists.core.bounds import id_or_none
@@ -59,6 +60,9 @@ class SpeakingStation(Protocol):
     @property
     def media_dir(self) -> Path: ...
 
+    @property
+    def voices_dir(self) -> Path: ...
+
 
 def mastering_spec(settings: SpeechSettings) -> MasteringSpec:
     """Return the station's loudness targets and chimes."""
@@ -83,6 +87,7 @@ def make_renderer(
             engines or speech.tts_engines,
             gtts_timeout_s=speech.gtts_timeout_s,
             piper_voice=speech.piper_voice,
+            piper_voices=[voice.model for voice in installed(station.voices_dir)],
         ),
         spec=mastering_spec(speech),
         normalizer=station_normalizer(lexicon),

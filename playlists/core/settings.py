@@ -83,6 +83,11 @@ class StationSettings(BaseSettings):
         """Return the folder where uploaded recordings are kept as received."""
         return self.data_dir / "uploads"
 
+    @property
+    def voices_dir(self) -> Path:
+        """Return the folder of the piper voices the station installed (`loa voice add`)."""
+        return self.data_dir / "voices"
+
 
 class SpeechSettings(BaseSettings):
     """How the station speaks: engines in order, loudness, chimes, and re-rendering."""
@@ -120,11 +125,11 @@ class SpeechSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _piper_has_a_voice(self) -> SpeechSettings:
-        if "piper" in self.tts_engines:
-            if self.piper_voice is None:
-                raise ValueError("piper is in LOA_TTS_ENGINES but LOA_PIPER_VOICE is not set")
-            if not self.piper_voice.is_file():
-                raise ValueError(f"LOA_PIPER_VOICE file {self.piper_voice} does not exist")
+        # piper with no LOA_PIPER_VOICE speaks with the voices installed by `loa voice add`
+        # (the renderer says so when there is none).
+        voice = self.piper_voice
+        if "piper" in self.tts_engines and voice is not None and not voice.is_file():
+            raise ValueError(f"LOA_PIPER_VOICE file {voice} does not exist")
         return self
 
 

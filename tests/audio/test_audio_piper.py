@@ -17,7 +17,7 @@ from audio.engines.piper_engine import PiperEngine, config_path_for
 from audio.errors import EngineError
 from audio.sound import files
 from audio.sound.mastering import MasteringSpec
-from audio.speech import SpeechRenderer, cache_key
+from audio.speech import SpeechRenderer, cache_key, voice_for
 from tests.audio import ffmpeg_reference
 
 # The joe voice is English; a station's Vietnamese voice goes through the same code.
@@ -300,3 +300,23 @@ def test_build_engines_piper_needs_a_voice() -> None:
     assert "LOA_PIPER_VOICE" in str(excinfo.value)
     with pytest.raises(ValueError):
         build_engines(["piper", "piper"], piper_voice=Path("voice.onnx"))
+
+
+def test_several_installed_voices_are_one_engine_the_voice_asked_picks(
+    joe_voice: Path, tmp_path: Path
+) -> None:
+    from audio.engines.piper_engine import PiperVoices
+
+    # The same model under a second name: two voices as a station with two would have.
+    other = voice_folder(tmp_path, joe_voice, model=True, config=True)
+    second = other.with_name("vi_VN-thu-medium.onnx")
+    other.rename(second)
+    config_path_for(other).rename(config_path_for(second))
+    (engine,) = build_engines(["piper"], piper_voice=joe_voice, piper_voices=[second, joe_voice])
+    assert isinstance(engine, PiperVoices)
+    assert engine.voices == (VOICE, "vi_VN-thu-medium") and engine.default_voice() == VOICE
+    dst = tmp_path / "second.wav"
+    engine.synthesize("Hello.", voice=voice_for(engine, "vi_VN-thu-medium"), speed=1.0, dst=dst)
+    assert files.probe(dst).duration_s > 0.3
+    with pytest.raises(EngineError, match="no voice 'nobody'"):
+        engine.synthesize("Hello.", voice="nobody", speed=1.0, dst=dst)

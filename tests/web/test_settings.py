@@ -34,7 +34,6 @@ def test_engine_order_reads_a_comma_list(monkeypatch: pytest.MonkeyPatch, tmp_pa
         ("LOA_DATABASE_URL", "mysql://x", "LOA_DATABASE_URL"),
         ("LOA_OUTPUT", "radio", "LOA_OUTPUT"),
         ("LOA_LOUDNESS_TARGET_LUFS", "-80", "LOA_LOUDNESS_TARGET_LUFS"),
-        ("LOA_TTS_ENGINES", "piper,offline", "LOA_PIPER_VOICE"),
     ],
 )
 def test_wrong_settings_name_the_variable(

@@ -24,6 +24,7 @@ from web.cli import (
     speech,
     station,
     users,
+    voices,
     wards,
 )
 from web.cli.common import app
@@ -40,6 +41,7 @@ AREAS = (
     emergencies,
     player,
     lexicon,
+    voices,
     users,
     wards,
     city,

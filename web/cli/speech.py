@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -66,7 +67,11 @@ def say(
     engines = settings.tts_engines if engine == EngineChoice.AUTO else (engine.value,)
     try:
         renderer = make_renderer(settings, engines, lexicon=station_lexicon(settings))
-    except ValueError as exc:  # e.g. --engine piper without LOA_PIPER_VOICE
+    except ValueError as exc:  # e.g. piper with no voice installed
+        logging.getLogger(__name__).info("no renderer: %s", exc)
+        if "piper" in engines:
+            fail("Không dùng được bộ đọc piper: đài chưa có giọng piper nào. Cài một giọng: "
+                 "loa voice add TỆP.onnx --by NGƯỜI_DUYỆT (hoặc đặt LOA_PIPER_VOICE).")  # fmt: skip
         fail(f"Không dùng được bộ đọc {engine.value}: {exc}")
     try:
         rendered = renderer.render(text)

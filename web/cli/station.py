@@ -23,6 +23,7 @@ from web.cli.common import (
 
 if TYPE_CHECKING:
     from web.context import StationContext
+    from web.settings import Settings
 
 
 SWITCH_INTERVAL_S = 0.001
@@ -189,7 +190,9 @@ def serve(
     # with the pages): when it wakes for its next chunk it must get Python's lock within a
     # millisecond, not after the 5 ms a busy thread may otherwise hold it.
     sys.setswitchinterval(SWITCH_INTERVAL_S)
-    ctx = open_station(settings_or_exit())
+    settings = settings_or_exit()
+    _piper_has_a_voice(settings)
+    ctx = open_station(settings)
     try:
         # Before anything else: a second server must not even seed or plan the station.
         ctx.station.lock.acquire()
@@ -204,6 +207,17 @@ def serve(
         _serve_in_one_process(ctx, host, port)
     else:
         _serve_with_workers(ctx, host, port)
+
+
+def _piper_has_a_voice(settings: Settings) -> None:
+    """Refuse to start a station whose engine order names piper with no voice to speak."""
+    from audio.voices.installed import installed
+
+    speech = settings.speech
+    named = "piper" in speech.tts_engines and speech.piper_voice is None
+    if named and not installed(settings.voices_dir):
+        fail("LOA_TTS_ENGINES có piper nhưng đài chưa có giọng piper nào. Cài một giọng: "
+             "loa voice add TỆP.onnx --by NGƯỜI_DUYỆT (hoặc đặt LOA_PIPER_VOICE).")  # fmt: skip
 
 
 def _say_if_no_admin(ctx: StationContext) -> None:
