@@ -24,6 +24,11 @@ class EngineError(AudioError):
     """One speech engine failed (network, timeout, rate limit, empty audio, missing binary)."""
 
 
+class KeyRefused(EngineError):
+    """A cloud speech service refused the station's key (wrong, expired, out of quota): not
+    retried, and staff are told (the message names the service)."""
+
+
 class SpeechUnavailable(AudioError):
     """Every engine in the chain failed."""
 

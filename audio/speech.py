@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from audio.engines.base import SpeechEngine
-from audio.errors import AudioError, EngineError, SpeechUnavailable
+from audio.errors import AudioError, EngineError, KeyRefused, SpeechUnavailable
 from audio.sound.mastering import Mastered, MasteringSpec, master, sha256_file
 
 logger = logging.getLogger(__name__)
@@ -54,6 +54,7 @@ class Rendered:
     fallback: bool
     failures: tuple[str, ...]  # each engine that failed before this one, in English (logs)
     reasons: tuple[str, ...] = ()  # the same, in Vietnamese for staff, each said once
+    refused: tuple[str, ...] = ()  # a cloud service that refused the station's key, said so
 
 
 def _canonical_speed(speed: float) -> str:
@@ -265,6 +266,7 @@ class SpeechRenderer:
 
         failures: list[str] = []
         reasons: list[str] = []
+        refused: list[str] = []
         for engine in self.engines:
             chosen_voice = voice_for(engine, voice)
             try:
@@ -272,6 +274,8 @@ class SpeechRenderer:
             except EngineError as exc:
                 failures.append(f"{engine.name}: {exc.detail or exc.user_message}")
                 reasons.append(exc.user_message)
+                if isinstance(exc, KeyRefused):
+                    refused.append(exc.user_message)
                 logger.warning("speech engine %s failed: %s", engine.name, failures[-1])
                 continue
             except Exception as exc:
@@ -284,7 +288,7 @@ class SpeechRenderer:
                 logger.info("rendered with fallback engine %s after: %s", engine.name, failures)
             return replace(
                 rendered, fallback=bool(failures), failures=tuple(failures),
-                reasons=tuple(dict.fromkeys(reasons)),
+                reasons=tuple(dict.fromkeys(reasons)), refused=tuple(refused),
             )  # fmt: skip
         raise SpeechUnavailable(
             _UNAVAILABLE_MESSAGE, "all speech engines failed: " + "; ".join(failures)

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from audio.engines.base import SpeechEngine
+from audio.engines.cloud import FptEngine, ViettelEngine
 from audio.engines.espeak import EspeakEngine
 from audio.engines.gtts_engine import GttsEngine
 
 # piper_engine imports piper-tts only when a voice loads, so the base install can import it.
 from audio.engines.piper_engine import PiperEngine, PiperVoices
 
-_KNOWN = ("gtts", "offline", "piper")
+_KNOWN = ("gtts", "fpt", "viettel", "offline", "piper")
 # "espeak-ng" is what renderings record as engine name, so accept it in settings too.
-_ALIASES = {"gtts": "gtts", "offline": "offline", "espeak-ng": "offline", "piper": "piper"}
+_ALIASES = {"gtts": "gtts", "fpt": "fpt", "viettel": "viettel", "offline": "offline",
+            "espeak-ng": "offline", "piper": "piper"}  # fmt: skip
+_CLOUD = {"fpt": FptEngine, "viettel": ViettelEngine}
 
 
 def build_engines(
@@ -23,11 +26,13 @@ def build_engines(
     gtts_timeout_s: float = 10.0,
     piper_voice: Path | None = None,
     piper_voices: Sequence[Path] = (),
+    cloud: Mapping[str, tuple[str, str]] | None = None,
 ) -> list[SpeechEngine]:
     """Build the engine chain named by order, e.g. ["piper", "gtts", "offline"].
 
     piper speaks with `piper_voice` (LOA_PIPER_VOICE, its default) and the voices the station
-    installed (`piper_voices`): a bulletin's voice picks one of them.
+    installed (`piper_voices`): a bulletin's voice picks one of them. `cloud` gives each
+    cloud service named its station's key and address: {"fpt": (key, url)}.
     """
     if isinstance(order, str):
         raise ValueError(f"engine order must be a list of names, not the string {order!r}")
@@ -42,6 +47,11 @@ def build_engines(
         seen.add(name)
         if name == "gtts":
             engines.append(GttsEngine(timeout_s=gtts_timeout_s))
+        elif name in _CLOUD:
+            key, url = (cloud or {}).get(name, ("", ""))
+            if not key:
+                raise ValueError(f"speech engine {name!r} needs LOA_{name.upper()}_API_KEY")
+            engines.append(_CLOUD[name](key=key, url=url))
         elif name == "piper":
             models = [piper_voice] if piper_voice is not None else []
             models += [m for m in piper_voices if m != piper_voice]

@@ -25,10 +25,13 @@ from audio.recording import master_recording, stored_paths
 from audio.sound.mastering import MasteringSpec
 from audio.speech import Rendered, SpeechRenderer
 from audio.voices.installed import installed
+from playlists.alerts.models import AlertKind
+from playlists.alerts.service import raise_alert
 from playlists.bulletins.models import Bulletin, BulletinStatus, Rendering
 from playlists.core import changes
 from playlists.core.bounds import id_or_none
 from playlists.core.changes import Change
+from playlists.core.db import utcnow
 from playlists.core.errors import NotFound, StateError
 from playlists.core.newfiles import discard_unless_kept
 from playlists.core.settings import SpeechSettings
@@ -88,15 +91,24 @@ def make_renderer(
             gtts_timeout_s=speech.gtts_timeout_s,
             piper_voice=speech.piper_voice,
             piper_voices=[voice.model for voice in installed(station.voices_dir)],
+            cloud=cloud_keys(speech),
         ),
         spec=mastering_spec(speech),
         normalizer=station_normalizer(lexicon),
     )
 
 
+def cloud_keys(speech: SpeechSettings) -> dict[str, tuple[str, str]]:
+    """The station's keys and addresses of the cloud voices it subscribes to."""
+    keys = {"fpt": (speech.fpt_api_key, speech.fpt_url),
+            "viettel": (speech.viettel_api_key, speech.viettel_url)}  # fmt: skip
+    return {name: (key.get_secret_value(), url) for name, (key, url) in keys.items() if key}
+
+
 def offline_engines(speech: SpeechSettings) -> tuple[str, ...]:
     """Return the station's engines that need no internet, in its order (espeak-ng at least)."""
-    return tuple(e for e in speech.tts_engines if e != "gtts") or ("offline",)
+    online = {"gtts", "fpt", "viettel"}
+    return tuple(e for e in speech.tts_engines if e not in online) or ("offline",)
 
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -151,9 +163,17 @@ def render_bulletin(
             rendered.engine,
             "; ".join(rendered.failures),
         )
+    alert_refused_keys(session, rendered)
     bulletin.rendering = store_rendering(session, rendered, media_dir=media_dir)
     session.flush()
     return bulletin
+
+
+def alert_refused_keys(session: Session, rendered: Rendered) -> None:
+    """Tell the staff, once while it lasts, that a cloud voice refused the station's key: the
+    bulletin still got a voice (a fallback), but not the one the station pays for."""
+    for said in rendered.refused:
+        raise_alert(session, kind=AlertKind.AUDIO, message=said, now=utcnow())
 
 
 def master_upload(
@@ -229,6 +249,7 @@ def refresh_renderings(
         except AudioError as exc:
             log.warning("bulletin %s: re-render failed: %s", bulletin.id, exc.detail)
             continue
+        alert_refused_keys(session, rendered)
         if not stale and rendered.engine in OFFLINE_ENGINES:
             # The better engines are still unreachable: trying the rest now would only wait
             # for the same timeouts again.

@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import Annotated, Literal, TypeVar, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from playlists.core.db import shown_url
 
-ENGINE_NAMES = ("gtts", "offline", "piper")
+ENGINE_NAMES = ("gtts", "fpt", "viettel", "offline", "piper")
 # Every section reads LOA_<FIELD>, ignores the variables of the other sections, and is frozen.
 SECTION = SettingsConfigDict(env_prefix="LOA_", extra="ignore", frozen=True)
 
@@ -97,6 +97,11 @@ class SpeechSettings(BaseSettings):
     tts_engines: Annotated[tuple[str, ...], NoDecode] = ("gtts", "offline")
     gtts_timeout_s: float = Field(default=10.0, gt=0, le=120)
     piper_voice: Path | None = Field(default=None, description="Tệp giọng piper (.onnx)")
+    # The station's own keys to the Vietnamese cloud voices: secrets, never shown or logged.
+    fpt_api_key: SecretStr | None = Field(default=None, description="Khóa API của FPT.AI")
+    fpt_url: str = Field(default="https://api.fpt.ai", pattern=r"^https?://")
+    viettel_api_key: SecretStr | None = Field(default=None, description="Khóa API của Viettel AI")
+    viettel_url: str = Field(default="https://viettelai.vn", pattern=r"^https?://")
     loudness_target_lufs: float = Field(default=-16.0, ge=-40, le=-5)
     true_peak_db: float = Field(default=-1.0, ge=-9, le=0)
     intro_chime: Path | None = Field(default=None, description="Nhạc hiệu trước mỗi bản tin")
@@ -113,7 +118,9 @@ class SpeechSettings(BaseSettings):
             raise ValueError("needs at least one engine: gtts, offline")
         unknown = [name for name in names if name not in ENGINE_NAMES]
         if unknown:
-            raise ValueError(f"unknown engine(s) {', '.join(unknown)}; use gtts, offline, piper")
+            raise ValueError(
+                f"unknown engine(s) {', '.join(unknown)}; use {', '.join(ENGINE_NAMES)}"
+            )
         return names
 
     @field_validator("intro_chime", "outro_chime")
@@ -130,6 +137,10 @@ class SpeechSettings(BaseSettings):
         voice = self.piper_voice
         if "piper" in self.tts_engines and voice is not None and not voice.is_file():
             raise ValueError(f"LOA_PIPER_VOICE file {voice} does not exist")
+        for engine, key in (("fpt", self.fpt_api_key), ("viettel", self.viettel_api_key)):
+            if engine in self.tts_engines and not (key and key.get_secret_value().strip()):
+                raise ValueError(f"{engine} is in LOA_TTS_ENGINES but LOA_{engine.upper()}_API_KEY "
+                                 "is not set")  # fmt: skip
         return self
 
 
