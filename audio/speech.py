@@ -79,13 +79,18 @@ def cache_key(spoken_text: str, engine: str, voice: str, speed: float) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+def engine_voices(engine: SpeechEngine) -> tuple[str, ...]:
+    """The voices an engine speaks with (its default alone when it lists none)."""
+    return tuple(getattr(engine, "voices", (engine.default_voice(),)))
+
+
 def voice_for(engine: SpeechEngine, wanted: str | None) -> str:
     """Return the wanted voice if the engine has it, else the engine's default voice.
 
     A bulletin asks for a voice once (say, the southern one); an engine further down the chain
     that lacks it must still speak rather than fail.
     """
-    supported = getattr(engine, "voices", (engine.default_voice(),))
+    supported = engine_voices(engine)
     return wanted if wanted is not None and wanted in supported else engine.default_voice()
 
 
@@ -238,11 +243,13 @@ class SpeechRenderer:
         engines: Sequence[SpeechEngine],
         spec: MasteringSpec = MasteringSpec(),
         normalizer: Callable[[str], str] | None = None,
+        default_voice: str | None = None,
     ) -> None:
         if not engines:
             raise ValueError("SpeechRenderer needs at least one engine")
         self.cache_dir = cache_dir
         self.engines = tuple(engines)
+        self.default_voice = default_voice or None  # the station's, when a text asks for none
         self.spec = spec
         self.normalizer = normalizer
         self._locks = KeyedLocks()
@@ -256,8 +263,17 @@ class SpeechRenderer:
             spoken = unicodedata.normalize("NFC", self.normalizer(spoken))
         return " ".join(spoken.split())
 
+    def engines_for(self, voice: str | None) -> tuple[SpeechEngine, ...]:
+        """The engine order for a voice: the engines that have it first (a bulletin asking
+        for FPT.AI's southern voice goes to FPT.AI before gTTS), then the rest, as configured."""
+        if voice is None:
+            return self.engines
+        having = tuple(e for e in self.engines if voice in engine_voices(e))
+        return having + tuple(e for e in self.engines if e not in having)
+
     def render(self, text: str, *, voice: str | None = None, speed: float = 1.0) -> Rendered:
         """Return a mastered rendering of text, from the cache or the first working engine."""
+        voice = voice or self.default_voice
         spoken = self.spoken_form(text)
         if not spoken:
             raise AudioError(_EMPTY_MESSAGE, "nothing to render: spoken text is empty")
@@ -267,7 +283,7 @@ class SpeechRenderer:
         failures: list[str] = []
         reasons: list[str] = []
         refused: list[str] = []
-        for engine in self.engines:
+        for engine in self.engines_for(voice):
             chosen_voice = voice_for(engine, voice)
             try:
                 rendered = self._render_with(engine, spoken, chosen_voice, speed)

@@ -95,6 +95,7 @@ def make_renderer(
         ),
         spec=mastering_spec(speech),
         normalizer=station_normalizer(lexicon),
+        default_voice=speech.default_voice,
     )
 
 

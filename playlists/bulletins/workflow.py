@@ -9,6 +9,7 @@ clock), so the pages, the API and the command line call them the same way.
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -24,6 +25,7 @@ from playlists.bulletins.approval import approval_digest
 from playlists.bulletins.models import Bulletin, BulletinStatus, Priority, Topic
 from playlists.bulletins.rendering import VOICE_LABELS, render_bulletin, store_rendering
 from playlists.bulletins.schemas import BulletinCreate
+from playlists.bulletins.voices import catalogue
 from playlists.core import changes
 from playlists.core.bounds import bulletin_days_problems, id_or_none
 from playlists.core.changes import Change
@@ -48,6 +50,11 @@ def list_topics(*, session: Session) -> list[Topic]:
     return sorted(topics, key=lambda t: (t.code == 0, t.code))
 
 
+def voice_codes(renderer: SpeechRenderer) -> list[str]:
+    """The voices a bulletin may ask for: those the station's engines speak with."""
+    return [choice.code for choice in catalogue(renderer)]
+
+
 def check_bulletin(
     data: BulletinCreate,
     *,
@@ -55,6 +62,7 @@ def check_bulletin(
     max_text_chars: int,
     has_recording: bool,
     today: date | None = None,
+    voices: Collection[str] | None = None,
 ) -> dict[str, str]:
     """Return every problem with a bulletin's fields, as Vietnamese messages by field.
 
@@ -83,7 +91,7 @@ def check_bulletin(
         errors["per_day"] = f"Số lượt phát mỗi ngày phải từ 1 đến {MAX_PER_DAY}."
     if not SPEED_RANGE[0] <= data.speed <= SPEED_RANGE[1]:
         errors["speed"] = "Tốc độ đọc phải từ 0,8 đến 1,3 lần."
-    if (data.voice or "") not in VOICE_LABELS:
+    if (data.voice or "") not in (VOICE_LABELS if voices is None else {"", *voices}):
         errors["voice"] = "Giọng đọc không có trong danh sách."
     if session.scalar(select(Topic.id).where(Topic.code == data.topic)) is None:
         errors["topic"] = "Chủ đề không có trong danh sách."
@@ -113,7 +121,7 @@ def create_bulletin(
     author = acting(session)
     errors = check_bulletin(
         data, session=session, max_text_chars=max_text_chars, has_recording=recording is not None,
-        today=today,
+        today=today, voices=voice_codes(renderer),
     )  # fmt: skip
     if errors:
         raise InputError(errors)
@@ -354,6 +362,7 @@ def edit_bulletin(
     errors = check_bulletin(
         data, session=session, max_text_chars=max_text_chars,
         has_recording=bulletin.recording_name is not None, today=today,
+        voices=voice_codes(renderer),
     )  # fmt: skip
     if errors:
         raise InputError(errors)

@@ -97,6 +97,8 @@ class SpeechSettings(BaseSettings):
     tts_engines: Annotated[tuple[str, ...], NoDecode] = ("gtts", "offline")
     gtts_timeout_s: float = Field(default=10.0, gt=0, le=120)
     piper_voice: Path | None = Field(default=None, description="Tệp giọng piper (.onnx)")
+    # The voice a bulletin gets when it asks for none ("" : each engine's own).
+    default_voice: str = Field(default="", max_length=64, description="Giọng đọc mặc định")
     # The station's own keys to the Vietnamese cloud voices: secrets, never shown or logged.
     fpt_api_key: SecretStr | None = Field(default=None, description="Khóa API của FPT.AI")
     fpt_url: str = Field(default="https://api.fpt.ai", pattern=r"^https?://")

@@ -240,3 +240,23 @@ def test_concurrent_renders_of_one_text_synthesise_once(cache_dir: Path, countin
     assert len({r.sha256 for r in results}) == 1
     assert sorted(r.from_cache for r in results) == [False, True, True, True]
     assert sorted(p.suffix for p in cache_dir.iterdir()) == [".json", ".wav"]
+
+
+def test_a_voice_goes_first_to_the_engine_that_has_it_and_the_station_default_applies(
+    tmp_path: Path,
+) -> None:
+    from audio.engines.chain import build_engines
+    from audio.engines.cloud import FptEngine
+
+    gtts, fpt, espeak = build_engines(
+        ["gtts", "fpt", "offline"], cloud={"fpt": ("k", "http://127.0.0.1:9")}
+    )
+    assert isinstance(fpt, FptEngine)
+    renderer = SpeechRenderer(tmp_path, [gtts, fpt, espeak])
+    assert renderer.engines_for("linhsan") == (fpt, gtts, espeak)
+    assert renderer.engines_for("vi-vn-x-south") == (espeak, gtts, fpt)
+    assert renderer.engines_for(None) == (gtts, fpt, espeak)
+    # A station whose default is the southern voice: a text asking for none gets it.
+    southern = SpeechRenderer(tmp_path, [EspeakEngine()], default_voice="vi-vn-x-south")
+    assert southern.render("Xin chào bà con.").voice == "vi-vn-x-south"
+    assert southern.render("Xin chào bà con.", voice="vi").voice == "vi"

@@ -174,3 +174,28 @@ def test_the_form_explains_bad_input_in_vietnamese_and_saves_nothing(
     assert page.input_value("input[name=title]") == "Sai ngày", "what was typed is kept"
     page.goto(f"{server}/ban-tin")
     assert "Chưa có bản tin nào" in page.inner_text("table")
+
+
+def test_the_form_offers_the_voices_by_region_and_plays_a_sample(
+    station: StationContext, server: str, browser: Browser
+) -> None:
+    page = browser.new_page()
+    browser_sign_in(page, server, "bientap")
+    page.goto(f"{server}/ban-tin/moi")
+    groups = page.locator("#voice optgroup").evaluate_all("gs => gs.map(g => g.label)")
+    assert groups == ["Miền Bắc", "Miền Trung", "Miền Nam"]
+    page.select_option("#voice", "vi-vn-x-south")
+    page.click("#voice-sample-play")
+    page.wait_for_function(
+        "() => { const a = document.getElementById('voice-sample');"
+        " return !a.hidden && a.readyState >= 1 && a.duration > 1; }",
+        timeout=60_000,
+    )
+    said = page.inner_text("#voice-sample-status")
+    assert said == "Câu mẫu: Giọng miền Nam (máy đọc ngoại tuyến)"
+    # The second hearing comes from the speech cache: the same file.
+    first = page.request.get(f"{server}/giong-doc/mau?giong=vi-vn-x-south")
+    again = page.request.get(f"{server}/giong-doc/mau?giong=vi-vn-x-south")
+    assert first.ok and first.body() == again.body()
+    unknown = page.request.get(f"{server}/giong-doc/mau?giong=khong-co")
+    assert unknown.status == 404 and unknown.text() == "Không có giọng đọc này."

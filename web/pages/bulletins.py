@@ -20,9 +20,11 @@ from playlists.bulletins import workflow
 from playlists.bulletins.models import BulletinStatus, Priority
 from playlists.bulletins.rendering import VOICE_LABELS
 from playlists.bulletins.schemas import BulletinCreate
+from playlists.bulletins.voices import SAMPLE_TEXT, by_region, catalogue
 from playlists.core.errors import DomainError, InputError, NotFound
 from playlists.slots.service import list_zones
 from web.auth import needs
+from web.context import StationContext
 from web.deps import ContextDep, SessionDep
 from web.formatting import decimal_vn
 from web.forms import (
@@ -75,6 +77,7 @@ class BulletinForm(BaseModel):
 
 def _form(
     request: Request,
+    ctx: StationContext,
     session: Session,
     values: BulletinForm,
     errors: dict[str, str],
@@ -90,7 +93,7 @@ def _form(
         "topics": workflow.list_topics(session=session),
         "zones": list_zones(session=session),
         "priorities": list(Priority),
-        "voices": VOICE_LABELS,
+        "voice_groups": by_region(catalogue(ctx.speech(session))),
     }
     return render(request, session, "bulletin_form.html", status_code, **context)
 
@@ -117,7 +120,7 @@ def bulletin_new(request: Request, ctx: ContextDep, session: SessionDep) -> HTML
         topic="8",
         zone_ids=[z.id for z in list_zones(session=session)],
     )
-    return _form(request, session, values, {})
+    return _form(request, ctx, session, values, {})
 
 
 @router.post(
@@ -142,7 +145,7 @@ def bulletin_create(
         except InputError as exc:
             errors.update(exc.errors)
     if errors or data is None:
-        return _form(request, session, form, errors, 422)
+        return _form(request, ctx, session, form, errors, 422)
     try:
         bulletin = ctx.newsroom(session).create(
             data,
@@ -153,7 +156,7 @@ def bulletin_create(
     except DomainError as exc:
         session.rollback()
         problems = exc.errors if isinstance(exc, InputError) else {"text": exc.message}
-        return _form(request, session, form, problems, 422)
+        return _form(request, ctx, session, form, problems, 422)
     return RedirectResponse(f"/ban-tin/{bulletin.id}?moi=1", status_code=303)
 
 
@@ -161,7 +164,12 @@ def bulletin_create(
     "/ban-tin/{bulletin_id}", dependencies=[needs(Action.READ)], response_class=HTMLResponse
 )
 def bulletin_detail(
-    request: Request, session: SessionDep, bulletin_id: int, loi: str = "", moi: str = ""
+    request: Request,
+    ctx: ContextDep,
+    session: SessionDep,
+    bulletin_id: int,
+    loi: str = "",
+    moi: str = "",
 ) -> HTMLResponse:
     try:
         bulletin = workflow.get_bulletin(bulletin_id, session=session)
@@ -169,7 +177,8 @@ def bulletin_detail(
         return render(request, session, "error.html", 404, message=exc.message)
     return render(
         request, session, "bulletin.html", bulletin=bulletin,
-        audio_url=audio_url(bulletin.rendering), voices=VOICE_LABELS, error=loi,
+        audio_url=audio_url(bulletin.rendering), error=loi,
+        voices=VOICE_LABELS | {c.code: c.label for c in catalogue(ctx.speech(session))},
         created=bool(moi), history=history(session, "bulletin", bulletin.id),
     )  # fmt: skip
 
@@ -179,7 +188,9 @@ def bulletin_detail(
     dependencies=[needs(Action.WRITE_BULLETIN)],
     response_class=HTMLResponse,
 )
-def bulletin_edit_page(request: Request, session: SessionDep, bulletin_id: int) -> HTMLResponse:
+def bulletin_edit_page(
+    request: Request, ctx: ContextDep, session: SessionDep, bulletin_id: int
+) -> HTMLResponse:
     try:
         bulletin = workflow.get_bulletin(bulletin_id, session=session)
     except NotFound as exc:
@@ -191,7 +202,7 @@ def bulletin_edit_page(request: Request, session: SessionDep, bulletin_id: int) 
         speed=decimal_vn(bulletin.speed), voice=bulletin.voice or "",
         zone_ids=[z.id for z in bulletin.zones], action="draft",
     )  # fmt: skip
-    return _form(request, session, values, {}, editing=bulletin.id)
+    return _form(request, ctx, session, values, {}, editing=bulletin.id)
 
 
 @router.post(
@@ -210,12 +221,12 @@ def bulletin_edit(
     errors: dict[str, str] = {}
     data = form.read(errors)
     if errors or data is None:
-        return _form(request, session, form, errors, 422, editing=bulletin_id)
+        return _form(request, ctx, session, form, errors, 422, editing=bulletin_id)
     try:
         ctx.newsroom(session).edit(bulletin_id, data, session=session)
     except InputError as exc:
         session.rollback()
-        return _form(request, session, form, exc.errors, 422, editing=bulletin_id)
+        return _form(request, ctx, session, form, exc.errors, 422, editing=bulletin_id)
     except DomainError as exc:
         session.rollback()
         return back(f"/ban-tin/{bulletin_id}", error=exc.message)
@@ -282,3 +293,27 @@ def audio_file(ctx: ContextDep, session: SessionDep, sha256: str) -> Response:
         return Response("Không có tệp âm thanh này.", status_code=404)
     # The media type follows the file (MP3 renderings from before, WAV masters now).
     return FileResponse(ctx.settings.media_dir / rendering.file)
+
+
+@router.get("/giong-doc/mau", dependencies=[needs(Action.WRITE_BULLETIN)])
+def voice_sample(ctx: ContextDep, session: SessionDep, giong: str = "") -> Response:
+    """A short sample of one of the station's voices, for the form's "Nghe thử" (made once,
+    then from the speech cache)."""
+    renderer = ctx.speech(session)
+    choices = {c.code: c for c in catalogue(renderer)}
+    if giong not in choices:
+        return Response("Không có giọng đọc này.", 404, media_type="text/plain; charset=utf-8")
+    try:
+        rendered = renderer.render(SAMPLE_TEXT, voice=giong or None)
+    except DomainError as exc:
+        return Response(exc.message, 503, media_type="text/plain; charset=utf-8")
+    except Exception as exc:  # an AudioError: every engine failed
+        log.warning("voice sample %s failed: %s", giong, exc)
+        return Response("Chưa đọc được câu mẫu lúc này; hãy thử lại sau.", 503,
+                        media_type="text/plain; charset=utf-8")  # fmt: skip
+    if giong and rendered.voice != giong:  # its engine failed: another voice is no sample
+        said = " ".join(rendered.reasons) or "bộ đọc của giọng này không trả lời."
+        return Response(f"Giọng này đang không dùng được: {said}", 503,
+                        media_type="text/plain; charset=utf-8")  # fmt: skip
+    return FileResponse(rendered.path, media_type="audio/wav",
+                        headers={"Cache-Control": "private, max-age=3600"})  # fmt: skip
