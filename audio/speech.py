@@ -268,7 +268,12 @@ class SpeechRenderer:
         for FPT.AI's southern voice goes to FPT.AI before gTTS), then the rest, as configured."""
         if voice is None:
             return self.engines
-        having = tuple(e for e in self.engines if voice in engine_voices(e))
+        # The last resort (espeak-ng) keeps its place: it shares "vi" with gTTS, and its
+        # regional voices must not put the robot voice before a natural one that answers.
+        having = tuple(
+            e for e in self.engines
+            if voice in engine_voices(e) and not getattr(e, "last_resort", False)
+        )  # fmt: skip
         return having + tuple(e for e in self.engines if e not in having)
 
     def render(self, text: str, *, voice: str | None = None, speed: float = 1.0) -> Rendered:

@@ -44,6 +44,7 @@ class EspeakEngine:
 
     name = "espeak-ng"
     voices = VOICES
+    last_resort = True  # never moved ahead of the natural voices for a voice it shares
 
     def __init__(self, *, binary: str = "espeak-ng", timeout_s: float = 60.0) -> None:
         self.binary = binary

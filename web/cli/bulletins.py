@@ -61,7 +61,7 @@ def bulletin_add(
     from playlists.bulletins.workflow import priority_from_label
     from playlists.slots.service import list_zones, zone_ids_by_names
 
-    setup_logging(verbose)
+    setup_logging(verbose, quiet=True)
     try:
         text = text_file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -133,7 +133,7 @@ def bulletin_approve(
     """Duyệt một bản tin đang chờ duyệt (âm thanh được làm ngay, lịch phát được lập lại)."""
     from playlists.accounts.roles import Action
 
-    setup_logging(verbose)
+    setup_logging(verbose, quiet=True)
     with common.station() as ctx, ctx.unit_of_work() as session:
         common.acting_as(session, by, Action.APPROVE_BULLETIN)
         bulletin = ctx.newsroom(session).approve(bulletin_id, session=session)

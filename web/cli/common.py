@@ -172,13 +172,14 @@ class _SpeechDetails(logging.Filter):
 
 
 def setup_logging(verbose: bool = False, *, quiet: bool = False) -> None:
-    """Log to stderr, in English, with times; a speech engine's failures only if `verbose`.
-    `quiet` commands (one answer, like `loa say`) log only warnings unless `verbose`."""
+    """Log to stderr, in English, with times. `quiet` commands (one answer, like `loa say`)
+    log only warnings and leave a speech engine's failures to their one Vietnamese line
+    (`fallback_line`), unless `verbose`; long-running ones (`loa serve`) log everything."""
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    if not verbose:
+    if quiet and not verbose:
         for handler in logging.getLogger().handlers:
             handler.addFilter(_SpeechDetails())
 
